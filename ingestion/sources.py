@@ -1,0 +1,257 @@
+"""File contracts of every partner source: the columns, types, units and rules a file must follow.
+
+One `Source` per folder of the landing zone (`data/inbox/<source.name>/`). The contract is
+the single description of a partner file: the loader validates against it, the raw table is
+created from it, Great Expectations suites are derived from it and the README's
+"Input files" section documents it. Change a contract here and everything follows.
+
+Common rules for all sources
+----------------------------
+* CSV, UTF-8, comma separated, first line is the header with exactly the listed columns in
+  the listed order, `"` quotes fields that contain commas; one record per line (no line
+  breaks inside fields); the file ends with a newline (a file that does not is treated as
+  truncated: its last line is rejected).
+* Decimals use `.` as separator and no thousands separator. Empty means missing.
+* Instants are ISO 8601 with a UTC offset (`2026-03-29T03:00:00+03:00`); a local time
+  without an offset is ambiguous on daylight-saving days and is rejected. Interval data
+  use the interval-start convention: the row stamped 00:00 covers 00:00-00:15.
+* Months are `YYYY-MM` in the market's local calendar; dates are `YYYY-MM-DD`.
+* A row that breaks a rule is quarantined in `raw.rejected_rows` with file, line and reason;
+  the other rows of the file load. Within one file, a second row with the same key is
+  rejected as a duplicate. The same key in a later file is a revision (see dbt staging).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["text", "integer", "decimal", "date", "month", "timestamptz"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a partner file and the rules its values must satisfy."""
+
+    name: str
+    type: ColumnType
+    description: str
+    required: bool = True
+    allowed: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    decimal_places: int = 6
+
+    @property
+    def sql_type(self) -> str:
+        """The DuckDB type of the column in the raw table."""
+        return {
+            "text": "VARCHAR",
+            "integer": "INTEGER",
+            "decimal": f"DECIMAL(18,{self.decimal_places})",
+            "date": "DATE",
+            "month": "DATE",
+            "timestamptz": "TIMESTAMPTZ",
+        }[self.type]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A partner file type: where it lands, what it must contain, where it loads."""
+
+    name: str
+    description: str
+    delivered_by: str
+    file_pattern: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    time_column: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw.{self.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+
+COMPANIES = Source(
+    name="companies",
+    description="Supplier companies of the group, one per market.",
+    delivered_by="the supplier's own master data",
+    file_pattern="*.csv",
+    key=("company_id",),
+    columns=(
+        Column("company_id", "text", "Stable company code, e.g. `VB-RO`."),
+        Column("legal_name", "text", "Registered name printed on invoices."),
+        Column("country_code", "text", "ISO 3166-1 alpha-2 country of the market.", allowed=("RO", "BG")),
+        Column("market_timezone", "text", "IANA time zone of the market, e.g. `Europe/Bucharest`."),
+        Column("vat_number", "text", "VAT identification number with country prefix."),
+    ),
+)
+
+LOCATIONS = Source(
+    name="locations",
+    description="The company's tree of locations (region > site > building); metering points hang off the leaves.",
+    delivered_by="the supplier's own master data",
+    file_pattern="*.csv",
+    key=("location_id",),
+    columns=(
+        Column("location_id", "text", "Stable location code."),
+        Column("company_id", "text", "Owning company (`companies.company_id`)."),
+        Column("parent_location_id", "text", "Parent location; empty for a root.", required=False),
+        Column("location_type", "text", "Level in the tree.", allowed=("region", "site", "building")),
+        Column("name", "text", "Human-readable name."),
+        Column("address", "text", "Street address; empty for regions.", required=False),
+        Column("city", "text", "City; empty for regions.", required=False),
+    ),
+)
+
+DSO_CONFIRMATIONS = Source(
+    name="dso_confirmations",
+    description=(
+        "The distributors' monthly confirmation of customers and metering points that switched to the "
+        "supplier: one row per metering point confirmed in the month."
+    ),
+    delivered_by="each distribution system operator (DSO), monthly",
+    file_pattern="*.csv",
+    key=("metering_point_id", "confirmation_month"),
+    time_column="supply_start_date",
+    columns=(
+        Column("confirmation_month", "month", "Month of the confirmation, `YYYY-MM`."),
+        Column("dso_id", "text", "Distributor code."),
+        Column("company_id", "text", "Supplier company the point is confirmed to."),
+        Column("customer_id", "text", "Customer code (the supplier's)."),
+        Column("customer_name", "text", "Customer name as registered with the DSO."),
+        Column("customer_class", "text", "Customer class.", allowed=("household", "commercial", "industrial")),
+        Column("customer_vat_number", "text", "Customer VAT number; empty for households.", required=False),
+        Column("metering_point_id", "text", "Metering point identifier (EIC/POD code)."),
+        Column("location_id", "text", "Location the metering point belongs to (`locations.location_id`)."),
+        Column("supply_start_date", "date", "First day of supply by the company, local date."),
+        Column("interval_minutes", "integer", "Metering interval: 15 or 60.", allowed=("15", "60")),
+        Column("connection_capacity_kw", "decimal", "Contracted connection capacity in kW.", minimum=0, decimal_places=3),
+        Column("voltage_level", "text", "Connection voltage level.", allowed=("LV", "MV", "HV")),
+    ),
+)
+
+CONTRACTS = Source(
+    name="contracts",
+    description=(
+        "Supply contracts and their addenda. Addendum 0 is the original contract; each later addendum "
+        "replaces the terms from its `effective_from` date."
+    ),
+    delivered_by="the supplier's CRM",
+    file_pattern="*.csv",
+    key=("contract_id", "addendum_number"),
+    time_column="effective_from",
+    columns=(
+        Column("contract_id", "text", "Contract number."),
+        Column("addendum_number", "integer", "0 for the original contract, 1, 2, ... for addenda.", minimum=0),
+        Column("company_id", "text", "Supplier company."),
+        Column("customer_id", "text", "Customer."),
+        Column("product_code", "text", "Energy product.", allowed=("FIX", "TOU", "INDEX")),
+        Column("energy_price_per_kwh", "decimal", "Energy price per kWh (fixed, or the margin for INDEX), in `currency`.", minimum=0),
+        Column("currency", "text", "ISO 4217 currency of the prices.", allowed=("RON", "BGN", "EUR")),
+        Column("ordered_monthly_kwh", "decimal", "Ordered (contracted) active energy per month, kWh.", minimum=0, decimal_places=3),
+        Column("tolerance_pct", "decimal", "Tolerance band around the ordered quantity, percent.", minimum=0, maximum=100, decimal_places=2),
+        Column("effective_from", "date", "First local day the terms apply."),
+        Column("effective_to", "date", "Last local day the terms apply; empty for open-ended.", required=False),
+        Column("signed_date", "date", "Date the document was signed."),
+        Column("invoice_language", "text", "Language of invoices.", allowed=("en", "ro", "bg")),
+        Column("invoice_email", "text", "Address invoices are e-mailed to.", required=False),
+        Column("payment_terms_days", "integer", "Days from issue to due date.", minimum=0, maximum=365),
+    ),
+)
+
+METER_READINGS = Source(
+    name="meter_readings",
+    description=(
+        "Interval meter data: active energy and inductive/capacitive reactive energy per metering "
+        "point and interval (15 or 60 minutes)."
+    ),
+    delivered_by="each DSO, one file per month (corrections arrive as later files)",
+    file_pattern="*.csv",
+    key=("metering_point_id", "interval_start"),
+    time_column="interval_start",
+    notes=(
+        "A reading for a key already delivered in an earlier file is a recalculation: it supersedes "
+        "the earlier value, which stays in history.",
+    ),
+    columns=(
+        Column("metering_point_id", "text", "Metering point identifier."),
+        Column("interval_start", "timestamptz", "Start of the interval, ISO 8601 with UTC offset."),
+        Column("interval_minutes", "integer", "Length of the interval: 15 or 60.", allowed=("15", "60")),
+        Column("energy_kwh", "decimal", "Active energy consumed in the interval, kWh.", minimum=0, decimal_places=3),
+        Column("inductive_kvarh", "decimal", "Inductive reactive energy, kvarh.", minimum=0, decimal_places=3),
+        Column("capacitive_kvarh", "decimal", "Capacitive reactive energy, kvarh.", minimum=0, decimal_places=3),
+    ),
+)
+
+DSO_CONSUMPTION = Source(
+    name="dso_consumption",
+    description="The distributors' monthly billed consumption per metering point and tariff zone.",
+    delivered_by="each DSO, monthly",
+    file_pattern="*.csv",
+    key=("billing_month", "metering_point_id", "tariff_zone"),
+    time_column="billing_month",
+    columns=(
+        Column("billing_month", "month", "Local calendar month, `YYYY-MM`."),
+        Column("dso_id", "text", "Distributor code."),
+        Column("metering_point_id", "text", "Metering point identifier."),
+        Column("tariff_zone", "text", "Time-of-use zone (see the `tariff_zones` seed).", allowed=("day", "night", "peak")),
+        Column("energy_kwh", "decimal", "Active energy in the zone, kWh.", minimum=0, decimal_places=3),
+        Column("inductive_kvarh", "decimal", "Inductive reactive energy in the zone, kvarh.", minimum=0, decimal_places=3),
+        Column("capacitive_kvarh", "decimal", "Capacitive reactive energy in the zone, kvarh.", minimum=0, decimal_places=3),
+    ),
+)
+
+DSO_NETWORK_FEES = Source(
+    name="dso_network_fees",
+    description="Pass-through network fees the DSO charges per metering point and month.",
+    delivered_by="each DSO, monthly",
+    file_pattern="*.csv",
+    key=("billing_month", "metering_point_id", "fee_code"),
+    time_column="billing_month",
+    columns=(
+        Column("billing_month", "month", "Local calendar month, `YYYY-MM`."),
+        Column("dso_id", "text", "Distributor code."),
+        Column("metering_point_id", "text", "Metering point identifier."),
+        Column("fee_code", "text", "Fee.", allowed=("distribution", "transmission", "system_services", "capacity")),
+        Column("quantity", "decimal", "Billed quantity in `unit`.", minimum=0, decimal_places=3),
+        Column("unit", "text", "Unit of the quantity.", allowed=("kWh", "kW")),
+        Column("unit_price", "decimal", "Price per unit, up to 6 decimals.", minimum=0),
+        Column("amount", "decimal", "Net amount = round(quantity x unit_price, 2).", decimal_places=2),
+        Column("currency", "text", "ISO 4217 currency of the amount.", allowed=("RON", "BGN", "EUR")),
+    ),
+)
+
+WEATHER = Source(
+    name="weather",
+    description="Hourly air temperature per market: observations and day-ahead forecasts.",
+    delivered_by="the weather service, daily",
+    file_pattern="*.csv",
+    key=("market_code", "valid_at", "kind", "issued_at"),
+    time_column="valid_at",
+    columns=(
+        Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
+        Column("valid_at", "timestamptz", "Start of the hour the value is for, ISO 8601 with offset."),
+        Column("kind", "text", "`actual` observation or `forecast`.", allowed=("actual", "forecast")),
+        Column("issued_at", "timestamptz", "When a forecast was issued; empty for actuals.", required=False),
+        Column("temperature_c", "decimal", "Air temperature, degrees Celsius.", minimum=-60, maximum=60, decimal_places=2),
+    ),
+)
+
+SOURCES: tuple[Source, ...] = (
+    COMPANIES,
+    LOCATIONS,
+    DSO_CONFIRMATIONS,
+    CONTRACTS,
+    METER_READINGS,
+    DSO_CONSUMPTION,
+    DSO_NETWORK_FEES,
+    WEATHER,
+)
+
+SOURCES_BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

@@ -1,0 +1,1 @@
+"""Voltbill: the `voltbill` command-line tool and the project-wide default paths."""
