@@ -1,0 +1,319 @@
+"""Load partner files from the landing zone into `raw.*`, quarantining what breaks the contract.
+
+For each file of a source, in file-name (delivery) order:
+
+1. Skip it if its content hash is already in `raw.ingested_files` (same bytes, same result).
+2. Reject the whole file if it is empty or its header is not the contract's.
+3. Read it with DuckDB as text, recording structurally broken lines (wrong number of fields,
+   bad quoting, bad encoding) with their physical line numbers.
+4. Check every field against the contract in SQL (`ingestion.validation`), then reject a
+   second row with the same key in the file, and the last line of a file that does not end
+   with a newline (it was cut off mid-transfer).
+5. Insert the good rows, typed, into the raw table with their file and line; insert the bad
+   rows into `raw.rejected_rows`; register the file. Steps 3-5 are one transaction: a run
+   stopped half-way leaves no half-loaded file behind.
+
+A file that fails for an unexpected reason is rejected with the error as its reason and the
+run goes on with the next file: one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from ingestion.file_scan import FileScan, scan_file
+from ingestion.raw_schema import create_raw_schema
+from ingestion.sources import Source
+from ingestion.validation import first_failure_sql, quote_identifier, sql_literal, typed_value
+
+logger = logging.getLogger(__name__)
+
+RECORD_MAX_CHARS = 2000
+
+CSV_ERROR_REASONS: dict[str, tuple[str, str]] = {
+    "MISSING COLUMNS": ("missing_columns", "line has fewer fields than the {n} columns of the contract"),
+    "TOO MANY COLUMNS": ("too_many_columns", "line has more fields than the {n} columns of the contract"),
+    "UNQUOTED VALUE": ("malformed_csv", "a quote is not closed or a quoted field is followed by text"),
+    "INVALID STATE": ("malformed_csv", "the line is not valid CSV"),
+    "INVALID ENCODING": ("invalid_encoding", "the line is not valid UTF-8"),
+    "LINE SIZE OVER MAXIMUM": ("line_too_long", "the line is longer than the reader's maximum line size"),
+    "CAST": ("malformed_csv", "a field could not be read"),
+}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one delivered file."""
+
+    source: str
+    file_name: str
+    ingestion_id: str
+    status: str  # loaded | loaded_with_rejects | rejected | already_ingested
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    message: str | None = None
+    first_time: datetime | None = None
+    last_time: datetime | None = None
+
+
+@dataclass
+class SourceResult:
+    """What one ingestion pass over a source's folder did."""
+
+    source: str
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def new_files(self) -> list[FileResult]:
+        return [result for result in self.files if result.status != "already_ingested"]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(result.rows_loaded for result in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(result.rows_rejected for result in self.files)
+
+    @property
+    def rejected_files(self) -> list[FileResult]:
+        return [result for result in self.files if result.status == "rejected"]
+
+    @property
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        firsts = [result.first_time for result in self.files if result.first_time is not None]
+        lasts = [result.last_time for result in self.files if result.last_time is not None]
+        return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
+def source_files(inbox_dir: Path, source: Source) -> list[Path]:
+    """The files of a source in the landing zone, in delivery (file-name) order."""
+    folder = inbox_dir / source.name
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.glob(source.file_pattern) if path.is_file())
+
+
+def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, inbox_dir: Path) -> SourceResult:
+    """Load every new file of `source` from `inbox_dir/<source>/` into the warehouse."""
+    create_raw_schema(connection)
+    connection.execute("SET TimeZone = 'UTC'")
+    result = SourceResult(source=source.name)
+    for path in source_files(inbox_dir, source):
+        result.files.append(ingest_file(connection, source, path))
+    return result
+
+
+def ingest_file(connection: duckdb.DuckDBPyConnection, source: Source, path: Path) -> FileResult:
+    """Load one file (idempotent: a file whose content was loaded before changes nothing)."""
+    scan = scan_file(path)
+    already = connection.execute(
+        "SELECT file_name FROM raw.ingested_files WHERE source = ? AND sha256 = ?", [source.name, scan.sha256]
+    ).fetchone()
+    if already is not None:
+        return FileResult(source.name, path.name, scan.ingestion_id, "already_ingested", message=f"same content as {already[0]}")
+
+    problem = _file_level_problem(source, scan)
+    if problem is not None:
+        return _reject_file(connection, source, path, scan, *problem)
+    try:
+        connection.execute("BEGIN TRANSACTION")
+        result = _load_rows(connection, source, path, scan)
+        connection.execute("COMMIT")
+        return result
+    except duckdb.Error as error:
+        connection.execute("ROLLBACK")
+        logger.exception("Unexpected error loading %s", path)
+        return _reject_file(connection, source, path, scan, "unreadable_file", f"the file could not be read: {error}")
+    finally:
+        connection.execute("DROP TABLE IF EXISTS temp.staged_file")
+        connection.execute("DROP TABLE IF EXISTS temp.staged_rejects")
+
+
+def _file_level_problem(source: Source, scan: FileScan) -> tuple[str, str] | None:
+    if scan.size_bytes == 0:
+        return "empty_file", "the file is empty"
+    expected = ",".join(source.column_names)
+    found = ",".join(part.strip().strip('"') for part in scan.header.split(","))
+    if found != expected:
+        return "header_mismatch", f"the header is '{scan.header[:300]}' but the contract expects '{expected}'"
+    return None
+
+
+def _next_sequence(connection: duckdb.DuckDBPyConnection, source: Source) -> int:
+    row = connection.execute(
+        "SELECT coalesce(max(ingestion_seq), 0) + 1 FROM raw.ingested_files WHERE source = ?", [source.name]
+    ).fetchone()
+    return int(row[0])
+
+
+def _register(
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    scan: FileScan,
+    sequence: int,
+    loaded: int,
+    rejected: int,
+    status: str,
+    message: str | None,
+    ingested_at: datetime,
+) -> None:
+    connection.execute(
+        "INSERT INTO raw.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [scan.ingestion_id, sequence, source.name, path.name, scan.sha256, scan.size_bytes, loaded, rejected, status, message, ingested_at],
+    )
+
+
+def _reject_file(
+    connection: duckdb.DuckDBPyConnection, source: Source, path: Path, scan: FileScan, code: str, reason: str
+) -> FileResult:
+    now = datetime.now(timezone.utc)
+    sequence = _next_sequence(connection, source)
+    connection.execute("BEGIN TRANSACTION")
+    connection.execute(
+        "INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+        [source.name, path.name, code, f"{path.name}: {reason}", scan.header[:RECORD_MAX_CHARS], scan.ingestion_id, sequence, now],
+    )
+    _register(connection, source, path, scan, sequence, 0, 0, "rejected", reason, now)
+    connection.execute("COMMIT")
+    logger.warning("Rejected file %s: %s", path, reason)
+    return FileResult(source.name, path.name, scan.ingestion_id, "rejected", message=reason)
+
+
+def _csv_reader_sql(source: Source, path: Path) -> str:
+    columns = ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in source.column_names)
+    return (
+        f"read_csv({sql_literal(str(path))}, columns = {{{columns}}}, header = true, auto_detect = false, "
+        "delim = ',', quote = '\"', escape = '\"', store_rejects = true, "
+        "rejects_table = 'staged_csv_errors', rejects_scan = 'staged_csv_scans', max_line_size = 1048576)"
+    )
+
+
+def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path, scan: FileScan) -> FileResult:
+    sequence = _next_sequence(connection, source)
+    now = datetime.now(timezone.utc)
+    reason_code_sql, reason_sql = first_failure_sql(source)
+
+    # Text of every field, in file order (insertion order is preserved, so rowid is the row's position).
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_file AS SELECT * FROM {_csv_reader_sql(source, path)}")
+    # One entry per line: the reader may report a cut-off last line more than once.
+    csv_errors = connection.execute(
+        """
+        SELECT line, arg_min(error_type::VARCHAR, error_message), arg_min(csv_line, error_message), min(error_message)
+        FROM staged_csv_errors GROUP BY line ORDER BY line
+        """
+    ).fetchall()
+    connection.execute("DROP TABLE IF EXISTS staged_csv_errors")
+    connection.execute("DROP TABLE IF EXISTS staged_csv_scans")
+
+    # Physical line of each good row: lines not returned as rows are the header, blank lines and
+    # structurally broken lines; the k-th returned row sits on the k-th remaining line.
+    skipped_lines = sorted({int(line) for line, *_ in csv_errors} | set(scan.blank_lines))
+    first_row_to_shift: dict[int, int] = {}
+    for index, line in enumerate(skipped_lines):
+        first_row_to_shift[line - 2 - index] = index + 1  # consecutive skipped lines share a first row
+    thresholds = sorted(first_row_to_shift.items())
+    connection.execute("CREATE OR REPLACE TEMP TABLE line_shifts (first_row BIGINT, shift BIGINT)")
+    if thresholds:
+        connection.executemany("INSERT INTO line_shifts VALUES (?, ?)", thresholds)
+
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE staged_rejects AS
+        WITH positioned AS (
+            SELECT f.* EXCLUDE (_row), f._row + 2 + coalesce(s.shift, 0) AS _source_line
+            FROM (SELECT *, rowid - min(rowid) OVER () AS _row FROM staged_file) AS f
+            ASOF LEFT JOIN line_shifts AS s ON f._row >= s.first_row
+        ),
+        checked AS (
+            SELECT *, {reason_code_sql} AS reason_code, {reason_sql} AS reason FROM positioned
+        )
+        SELECT * FROM checked
+        """
+    )
+    connection.execute("DROP TABLE line_shifts")
+
+    last_line_cut = not scan.ends_with_newline
+    key_columns = ", ".join(typed_value(column) for column in source.columns if column.name in source.key)
+    key_names = ", ".join(source.key)
+    record_sql = "concat_ws(',', " + ", ".join(f"coalesce({quote_identifier(name)}, '')" for name in source.column_names) + ")"
+    # Second and later rows with the same key in this file are duplicates of the first one.
+    connection.execute(
+        f"""
+        UPDATE staged_rejects AS target
+        SET reason_code = 'duplicate_row',
+            reason = 'duplicate of line ' || dup.first_line || ' (same {key_names})'
+        FROM (
+            SELECT _source_line, first_value(_source_line) OVER (PARTITION BY {key_columns} ORDER BY _source_line) AS first_line
+            FROM staged_rejects WHERE reason_code IS NULL
+        ) AS dup
+        WHERE target._source_line = dup._source_line AND dup.first_line <> dup._source_line
+        """
+    )
+    if last_line_cut:
+        connection.execute(
+            f"""
+            UPDATE staged_rejects
+            SET reason_code = 'truncated_line',
+                reason = 'the file does not end with a newline, so its last line was cut off in transfer'
+            WHERE _source_line = {scan.line_count}
+            """
+        )
+
+    typed_columns = ", ".join(f"{typed_value(column)} AS {quote_identifier(column.name)}" for column in source.columns)
+    connection.execute(
+        f"""
+        INSERT INTO {source.raw_table}
+        SELECT {typed_columns}, ? AS _source_file, _source_line, ? AS _ingestion_id, ? AS _ingestion_seq, ? AS _ingested_at
+        FROM staged_rejects WHERE reason_code IS NULL ORDER BY _source_line
+        """,
+        [path.name, scan.ingestion_id, sequence, now],
+    )
+    connection.execute(
+        f"""
+        INSERT INTO raw.rejected_rows
+        SELECT ?, ?, _source_line, reason_code, ? || ' line ' || _source_line || ': ' || reason,
+               left({record_sql}, {RECORD_MAX_CHARS}), ?, ?, ?
+        FROM staged_rejects WHERE reason_code IS NOT NULL ORDER BY _source_line
+        """,
+        [source.name, path.name, path.name, scan.ingestion_id, sequence, now],
+    )
+    for line, error_type, csv_line, error_message in csv_errors:
+        code, reason = CSV_ERROR_REASONS.get(error_type, ("malformed_csv", "the line is not valid CSV"))
+        if last_line_cut and int(line) == scan.line_count:
+            code, reason = "truncated_line", "the file does not end with a newline, so its last line was cut off in transfer"
+        reason = reason.format(n=len(source.columns))
+        connection.execute(
+            "INSERT INTO raw.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                source.name,
+                path.name,
+                int(line),
+                code,
+                f"{path.name} line {line}: {reason} ({error_message.splitlines()[0][:200] if error_message else error_type})",
+                (csv_line or "").strip("\r\n")[:RECORD_MAX_CHARS],
+                scan.ingestion_id,
+                sequence,
+                now,
+            ],
+        )
+
+    loaded, rejected_in_rows = connection.execute(
+        "SELECT count(*) FILTER (WHERE reason_code IS NULL), count(*) FILTER (WHERE reason_code IS NOT NULL) FROM staged_rejects"
+    ).fetchone()
+    rejected = int(rejected_in_rows) + len(csv_errors)
+    first_time = last_time = None
+    if source.time_column is not None and loaded:
+        time_column = next(column for column in source.columns if column.name == source.time_column)
+        first_time, last_time = connection.execute(
+            f"SELECT min({typed_value(time_column)}), max({typed_value(time_column)}) FROM staged_rejects WHERE reason_code IS NULL"
+        ).fetchone()
+    status = "loaded_with_rejects" if rejected else "loaded"
+    _register(connection, source, path, scan, sequence, int(loaded), rejected, status, None, now)
+    return FileResult(source.name, path.name, scan.ingestion_id, status, int(loaded), rejected, None, first_time, last_time)

@@ -1,0 +1,181 @@
+"""SQL that checks every text field of a staged file against its source contract.
+
+The loader reads a file as text columns, then evaluates, per row, the first rule it breaks.
+Each rule yields a machine-readable `reason_code` and a sentence that names the column and
+the offending value, so a person can fix the file without reading code. The same contract
+gives the typed cast used to load the rows that pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingestion.sources import Column, Source
+
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+ISO_MONTH = r"^\d{4}-\d{2}$"
+ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
+ISO_LOCAL_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+WHOLE_NUMBER = r"^[+-]?\d+$"
+PLAIN_NUMBER = r"^[+-]?\d+(\.\d+)?$"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A condition that makes a row invalid, with the code and message it produces (SQL expressions)."""
+
+    condition: str
+    reason_code: str
+    message: str
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _value(column: Column) -> str:
+    return f"trim({quote_identifier(column.name)})"
+
+
+def _shown(column: Column) -> str:
+    """SQL for the value as shown in a message: quoted and cut to 60 characters."""
+    return f"'''' || left({_value(column)}, 60) || ''''"
+
+
+def _decimal_pattern(column: Column) -> str:
+    return rf"^[+-]?\d+(\.\d{{1,{column.decimal_places}}})?$"
+
+
+def column_rules(column: Column) -> list[Rule]:
+    """The rules of one column, in the order they are checked."""
+    value = _value(column)
+    name = column.name
+    present = f"({quote_identifier(name)} IS NOT NULL AND {value} <> '')"
+    rules: list[Rule] = []
+    if column.required:
+        rules.append(Rule(f"NOT {present}", "missing_value", sql_literal(f"{name} is empty but required")))
+    if column.type == "integer":
+        rules.append(
+            Rule(
+                f"{present} AND NOT regexp_full_match({value}, {sql_literal(WHOLE_NUMBER)})",
+                "malformed_number",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || ' is not a whole number'",
+            )
+        )
+    elif column.type == "decimal":
+        rules.append(
+            Rule(
+                f"{present} AND NOT regexp_full_match({value}, {sql_literal(PLAIN_NUMBER)})",
+                "malformed_number",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || "
+                + sql_literal(" is not a number (use '.' as decimal separator, no thousands separator)"),
+            )
+        )
+        rules.append(
+            Rule(
+                f"{present} AND NOT regexp_full_match({value}, {sql_literal(_decimal_pattern(column))})",
+                "malformed_number",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || "
+                + sql_literal(f" has more than {column.decimal_places} decimals; it would have to be rounded"),
+            )
+        )
+    elif column.type == "date":
+        rules.append(
+            Rule(
+                f"{present} AND (NOT regexp_full_match({value}, {sql_literal(ISO_DATE)}) "
+                f"OR TRY_CAST({value} AS DATE) IS NULL)",
+                "malformed_date",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || ' is not a valid date YYYY-MM-DD'",
+            )
+        )
+    elif column.type == "month":
+        rules.append(
+            Rule(
+                f"{present} AND (NOT regexp_full_match({value}, {sql_literal(ISO_MONTH)}) "
+                f"OR TRY_CAST({value} || '-01' AS DATE) IS NULL)",
+                "malformed_date",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || ' is not a valid month YYYY-MM'",
+            )
+        )
+    elif column.type == "timestamptz":
+        rules.append(
+            Rule(
+                f"{present} AND regexp_full_match({value}, {sql_literal(ISO_LOCAL_DATETIME)})",
+                "malformed_timestamp",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || "
+                + sql_literal(" has no UTC offset; local times are ambiguous on daylight-saving days"),
+            )
+        )
+        rules.append(
+            Rule(
+                f"{present} AND (NOT regexp_full_match({value}, {sql_literal(ISO_INSTANT)}) "
+                f"OR TRY_CAST({value} AS TIMESTAMPTZ) IS NULL)",
+                "malformed_timestamp",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || "
+                + sql_literal(" is not a valid ISO 8601 date-time with UTC offset"),
+            )
+        )
+    if column.allowed is not None:
+        allowed_list = ", ".join(sql_literal(option) for option in column.allowed)
+        rules.append(
+            Rule(
+                f"{present} AND {value} NOT IN ({allowed_list})",
+                "not_allowed_value",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || "
+                + sql_literal(" is not one of: " + ", ".join(column.allowed)),
+            )
+        )
+    if column.minimum is not None:
+        code = "negative_value" if column.minimum == 0 else "below_minimum"
+        words = "is negative" if column.minimum == 0 else f"is below the minimum {column.minimum:g}"
+        rules.append(
+            Rule(
+                f"{present} AND {try_typed_value(column)} < {column.minimum}",
+                code,
+                f"{sql_literal(name + ' ')} || {_shown(column)} || {sql_literal(' ' + words)}",
+            )
+        )
+    if column.maximum is not None:
+        rules.append(
+            Rule(
+                f"{present} AND {try_typed_value(column)} > {column.maximum}",
+                "above_maximum",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || "
+                + sql_literal(f" is above the maximum {column.maximum:g}"),
+            )
+        )
+    return rules
+
+
+def typed_value(column: Column, cast: str = "CAST") -> str:
+    """SQL casting the (already validated) text of `column` to its raw-table type; NULL when empty."""
+    text = f"NULLIF({_value(column)}, '')"
+    if column.type == "month":
+        text = f"{text} || '-01'"
+    return f"{cast}({text} AS {column.sql_type})"
+
+
+def try_typed_value(column: Column) -> str:
+    """Like `typed_value` but NULL instead of an error for text that does not parse."""
+    return typed_value(column, cast="TRY_CAST")
+
+
+def row_rules(source: Source) -> list[Rule]:
+    """All rules of a source, column by column in contract order."""
+    return [rule for column in source.columns for rule in column_rules(column)]
+
+
+def first_failure_sql(source: Source) -> tuple[str, str]:
+    """(reason_code, reason) SQL expressions giving the first rule a row breaks, or NULL for a valid row.
+
+    CASE evaluates conditions in order, so a later rule may assume earlier ones passed: a
+    range check only runs once the number parsed.
+    """
+    rules = row_rules(source)
+    codes = "\n".join(f"    WHEN {rule.condition} THEN {sql_literal(rule.reason_code)}" for rule in rules)
+    messages = "\n".join(f"    WHEN {rule.condition} THEN {rule.message}" for rule in rules)
+    return f"CASE\n{codes}\n    END", f"CASE\n{messages}\n    END"
