@@ -87,7 +87,7 @@ class ValuesBetween:
             column=self.column,
             min_value=self.minimum,
             max_value=self.maximum,
-            description=f"{self.column} within {_bounds_text(self.minimum, self.maximum)}: {self.reason}",
+            description=f"{_bounds_text(self.column, self.minimum, self.maximum)}: {self.reason}",
             notes=self.reason,
             meta=_meta(source, "registry", "sanity_range", self.column),
         )
@@ -189,18 +189,9 @@ def build_suite(source: Source) -> gx.ExpectationSuite:
     import great_expectations as gx
 
     E = gx.expectations
-    suite = gx.ExpectationSuite(
-        name=suite_name(source),
-        meta={
-            "source": source.name,
-            "raw_table": source.raw_table,
-            "derived_from": "ingestion.sources contract + ingestion.expectations.SOURCE_RULES",
-            "key": list(source.key),
-        },
-        notes=f"Second line of defence over {source.raw_table}: {source.description}",
-    )
+    expectations: list[Any] = []
     expected_columns = [*source.column_names, *LINEAGE_COLUMNS]
-    suite.add_expectation(
+    expectations.append(
         E.ExpectTableColumnsToMatchSet(
             column_set=expected_columns,
             exact_match=True,
@@ -210,11 +201,10 @@ def build_suite(source: Source) -> gx.ExpectationSuite:
     )
 
     for column in source.columns:
-        for expectation in _column_expectations(source, column):
-            suite.add_expectation(expectation)
+        expectations.extend(_column_expectations(source, column))
 
     key_with_file = [*source.key, "_source_file"]
-    suite.add_expectation(
+    expectations.append(
         E.ExpectCompoundColumnsToBeUnique(
             column_list=key_with_file,
             ignore_row_if="never",
@@ -227,14 +217,14 @@ def build_suite(source: Source) -> gx.ExpectationSuite:
     )
 
     for lineage_column in LINEAGE_COLUMNS:
-        suite.add_expectation(
+        expectations.append(
             E.ExpectColumnValuesToNotBeNull(
                 column=lineage_column,
                 description=f"lineage column {lineage_column} is always filled by the loader",
                 meta=_meta(source, "lineage", "not_null", lineage_column),
             )
         )
-    suite.add_expectation(
+    expectations.append(
         E.ExpectColumnValuesToBeBetween(
             column="_source_line",
             min_value=FIRST_DATA_LINE,
@@ -243,9 +233,25 @@ def build_suite(source: Source) -> gx.ExpectationSuite:
         )
     )
 
-    for rule in SOURCE_RULES.get(source.name, ()):
-        suite.add_expectation(rule.expectation(source))
-    return suite
+    expectations.extend(rule.expectation(source) for rule in SOURCE_RULES.get(source.name, ()))
+
+    # Passing the expectations to the constructor (rather than suite.add_expectation, which looks
+    # for a store in the "current" GX context and raises without one) keeps the suite a plain,
+    # context-free value. A registry rule that repeats a contract rule exactly is kept once.
+    unique: dict[tuple[str, str], Any] = {}
+    for expectation in expectations:
+        unique.setdefault((expectation.expectation_type, repr(sorted(expectation.configuration.kwargs.items()))), expectation)
+    return gx.ExpectationSuite(
+        name=suite_name(source),
+        expectations=list(unique.values()),
+        meta={
+            "source": source.name,
+            "raw_table": source.raw_table,
+            "derived_from": "ingestion.sources contract + ingestion.expectations.SOURCE_RULES",
+            "key": list(source.key),
+        },
+        notes=f"Second line of defence over {source.raw_table}: {source.description}",
+    )
 
 
 def _column_expectations(source: Source, column: Column) -> list[Any]:
@@ -257,7 +263,7 @@ def _column_expectations(source: Source, column: Column) -> list[Any]:
         expectations.append(
             E.ExpectColumnValuesToNotBeNull(
                 column=column.name,
-                description=f"{column.name} is required: {column.description}",
+                description=f"{column.name} is required (never empty)",
                 meta=_meta(source, "contract", "required", column.name),
             )
         )
@@ -282,7 +288,7 @@ def _column_expectations(source: Source, column: Column) -> list[Any]:
                 column=column.name,
                 min_value=column.minimum,
                 max_value=column.maximum,
-                description=f"{column.name} within {_bounds_text(column.minimum, column.maximum)}",
+                description=_bounds_text(column.name, column.minimum, column.maximum),
                 meta=_meta(source, "contract", "range", column.name),
             )
         )
@@ -302,12 +308,12 @@ def _meta(source: Source, origin: str, rule: str, *columns: str) -> dict[str, An
     return {"source": source.name, "origin": origin, "rule": rule, "columns": list(columns)}
 
 
-def _bounds_text(minimum: float | None, maximum: float | None) -> str:
+def _bounds_text(column: str, minimum: float | None, maximum: float | None) -> str:
     if minimum is not None and maximum is not None:
-        return f"[{minimum:g}, {maximum:g}]"
+        return f"{column} between {minimum:g} and {maximum:g}"
     if minimum is not None:
-        return f">= {minimum:g}"
-    return f"<= {maximum:g}"
+        return f"{column} >= {minimum:g}"
+    return f"{column} <= {maximum:g}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,13 +523,11 @@ def _failed_expectation(item: Any, frame: pandas.DataFrame) -> FailedExpectation
 
     count = result.get("unexpected_count")
     percent = result.get("unexpected_percent")
-    sample = _sample(result.get("partial_unexpected_list") or [])
+    sample = _sample(result.get("partial_unexpected_list") or [], columns)
     locations = _locations(result.get("partial_unexpected_index_list") or [], frame)
     parts = [f"{subject} failed — {description}"]
     if count is not None:
-        total = result.get("element_count")
-        of_total = f" of {int(total)}" if total is not None else ""
-        parts.append(f"{int(count)}{of_total} rows unexpected ({_percent(percent)})")
+        parts.append(f"{int(count)} {_rows_text(result)} unexpected ({_percent(percent)})")
     elif "observed_value" in result:
         parts.append(f"observed {_format_value(result['observed_value'])}")
     if sample:
@@ -552,9 +556,26 @@ def _columns_of(kwargs: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
-def _sample(values: list[Any]) -> tuple[str, ...]:
+def _rows_text(result: dict[str, Any]) -> str:
+    """'of N rows', or 'of M checked rows (N in total)' when GX skipped rows with missing values.
+
+    GX computes `unexpected_percent` over the rows it checked (missing values are ignored by
+    every expectation except not-null), so the denominator is spelled out to match it.
+    """
+    total = result.get("element_count")
+    if total is None:
+        return "rows"
+    missing = int(result.get("missing_count") or 0)
+    if missing:
+        return f"of {int(total) - missing} checked rows ({int(total)} in total)"
+    return f"of {int(total)} rows"
+
+
+def _sample(values: list[Any], columns: tuple[str, ...] = ()) -> tuple[str, ...]:
     seen: list[str] = []
     for value in values:
+        if isinstance(value, (list, tuple)) and len(value) == len(columns) > 1:
+            value = dict(zip(columns, value))  # a column pair's (A, B) values
         text = _format_value(value)
         if text not in seen:
             seen.append(text)
@@ -589,6 +610,8 @@ def _format_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if hasattr(value, "isoformat"):
+        if getattr(value, "tzinfo", "n/a") is None and hasattr(value, "normalize") and value == value.normalize():
+            return value.date().isoformat()  # a DATE column read as a naive midnight timestamp
         return value.isoformat()
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."

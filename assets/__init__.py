@@ -1,0 +1,1 @@
+"""Dagster assets grouped by domain; each is thin and calls into the plain-Python packages."""

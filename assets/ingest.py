@@ -1,0 +1,180 @@
+"""Ingest assets: one per partner source, loading new landing-zone files into `raw.<source>`.
+
+Each asset is thin: it calls `ingestion.loader` and reports what happened. Two checks run in
+the same step (so they read the warehouse through the writer's own connection):
+
+* `<source>_expectations` -- the Great Expectations suite of the source over the whole raw
+  table; blocking, so bad data never reaches the marts.
+* `no_quarantined_rows` -- warns while rows of this source sit in `raw.rejected_rows`, with
+  the counts per reason, so a data engineer sees at a glance what partners got wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    asset,
+)
+
+from ingestion.expectations import validate_frame
+from ingestion.loader import SourceResult, ingest_source
+from ingestion.sources import SOURCES, Source
+from orchestration.resources import WAREHOUSE_WRITER_POOL, LandingZoneResource, WarehouseResource
+
+INGEST_GROUP = "ingest"
+
+
+def raw_asset_key(source_name: str) -> AssetKey:
+    """Asset keys mirror warehouse names: `raw/<table>`."""
+    return AssetKey(["raw", source_name])
+
+
+def _contract_schema(source: Source) -> TableSchema:
+    return TableSchema(
+        columns=[
+            TableColumn(
+                name=column.name,
+                type=column.sql_type,
+                description=column.description,
+            )
+            for column in source.columns
+        ]
+    )
+
+
+def _files_table(result: SourceResult) -> str:
+    lines = ["| file | status | rows loaded | rows rejected | note |", "|---|---|---:|---:|---|"]
+    for file in result.files:
+        lines.append(f"| {file.file_name} | {file.status} | {file.rows_loaded} | {file.rows_rejected} | {file.message or ''} |")
+    return "\n".join(lines)
+
+
+def build_ingest_asset(source: Source) -> AssetsDefinition:
+    """The ingest asset of one source, with its quality checks."""
+    key = raw_asset_key(source.name)
+    expectations_check = f"{source.name}_expectations"
+
+    @asset(
+        key=key,
+        group_name=INGEST_GROUP,
+        pool=WAREHOUSE_WRITER_POOL,
+        kinds={"duckdb", "csv"},
+        description=f"{source.description} Delivered by {source.delivered_by} into `inbox/{source.name}/`.",
+        metadata={"dagster/column_schema": _contract_schema(source), "dagster/table_name": source.raw_table},
+        check_specs=[
+            AssetCheckSpec(
+                expectations_check,
+                asset=key,
+                blocking=True,
+                description=f"Great Expectations suite for {source.raw_table}, derived from the file contract.",
+            ),
+            AssetCheckSpec(
+                "no_quarantined_rows",
+                asset=key,
+                description="Warns while rows of this source are quarantined in raw.rejected_rows.",
+            ),
+        ],
+    )
+    def ingest(
+        context: AssetExecutionContext, warehouse: WarehouseResource, landing_zone: LandingZoneResource
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        with warehouse.connect() as connection:
+            result = ingest_source(connection, source, landing_zone.path)
+            frame = connection.sql(f"SELECT * FROM {source.raw_table}").df()
+            quarantined = connection.execute(
+                "SELECT reason_code, count(*) FROM raw.rejected_rows WHERE source = ? GROUP BY ALL ORDER BY 2 DESC",
+                [source.name],
+            ).fetchall()
+        for rejected in result.rejected_files:
+            context.log.warning(f"{source.name}: rejected file {rejected.file_name}: {rejected.message}")
+        first, last = result.time_range
+        yield MaterializeResult(
+            metadata={
+                "files_new": len(result.new_files),
+                "files_already_ingested": len(result.files) - len(result.new_files),
+                "files_rejected": len(result.rejected_files),
+                "rows_loaded": result.rows_loaded,
+                "rows_rejected": result.rows_rejected,
+                "dagster/row_count": len(frame),
+                "time_range_start": str(first) if first else "",
+                "time_range_end": str(last) if last else "",
+                "files": MetadataValue.md(_files_table(result)) if result.files else "no files in the landing zone",
+            }
+        )
+        suite = validate_frame(source, frame)
+        yield AssetCheckResult(
+            check_name=expectations_check,
+            passed=suite.success,
+            severity=AssetCheckSeverity.ERROR,
+            metadata=suite.to_metadata(),
+        )
+        quarantined_total = sum(count for _, count in quarantined)
+        yield AssetCheckResult(
+            check_name="no_quarantined_rows",
+            passed=quarantined_total == 0,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "quarantined_rows": quarantined_total,
+                "by_reason": MetadataValue.json({code: count for code, count in quarantined}),
+            },
+        )
+
+    return ingest
+
+
+INGEST_ASSETS: list[AssetsDefinition] = [build_ingest_asset(source) for source in SOURCES]
+
+
+@asset(
+    key=AssetKey(["raw", "rejected_rows"]),
+    group_name=INGEST_GROUP,
+    pool=WAREHOUSE_WRITER_POOL,
+    kinds={"duckdb"},
+    deps=[raw_asset_key(source.name) for source in SOURCES],
+    description=(
+        "Quarantine: every row or file the loaders refused, with source file, line and reason. "
+        "Written by the ingest assets; this asset publishes the counts per source and reason."
+    ),
+)
+def rejected_rows(warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.connect() as connection:
+        counts = connection.execute(
+            "SELECT source, reason_code, count(*) AS rows FROM raw.rejected_rows GROUP BY ALL ORDER BY 1, 3 DESC"
+        ).fetchall()
+    table = ["| source | reason | rows |", "|---|---|---:|"] + [f"| {s} | {r} | {n} |" for s, r, n in counts]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(n for *_, n in counts),
+            "by_source_and_reason": MetadataValue.md("\n".join(table)),
+        }
+    )
+
+
+@asset(
+    key=AssetKey(["raw", "ingested_files"]),
+    group_name=INGEST_GROUP,
+    pool=WAREHOUSE_WRITER_POOL,
+    kinds={"duckdb"},
+    deps=[raw_asset_key(source.name) for source in SOURCES],
+    description="Registry of every file ingested, by content hash: what makes re-ingesting a file a no-op.",
+)
+def ingested_files(warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.connect() as connection:
+        counts = connection.execute(
+            "SELECT source, status, count(*) AS files FROM raw.ingested_files GROUP BY ALL ORDER BY 1, 2"
+        ).fetchall()
+    table = ["| source | status | files |", "|---|---|---:|"] + [f"| {s} | {st} | {n} |" for s, st, n in counts]
+    return MaterializeResult(
+        metadata={"dagster/row_count": sum(n for *_, n in counts), "by_source_and_status": MetadataValue.md("\n".join(table))}
+    )

@@ -1,0 +1,29 @@
+"""The one `Definitions` object of the project: assets, checks, resources, jobs and sensors."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor
+
+from assets.ingest import INGEST_ASSETS, ingested_files, rejected_rows
+from assets.reports import warehouse_copy
+from orchestration.dbt import dbt_resource, warehouse_models
+from orchestration.jobs import pipeline_job
+from orchestration.resources import LandingZoneResource, ServingResource, WarehouseResource
+from orchestration.sensors import landing_zone_sensor
+from voltbill.paths import inbox_dir, serving_dir, warehouse_path
+
+defs = Definitions(
+    assets=[*INGEST_ASSETS, rejected_rows, ingested_files, warehouse_models, warehouse_copy],
+    jobs=[pipeline_job],
+    sensors=[landing_zone_sensor],
+    resources={
+        "warehouse": WarehouseResource(path=str(warehouse_path())),
+        "landing_zone": LandingZoneResource(inbox_dir=str(inbox_dir())),
+        "serving": ServingResource(serving_dir=str(serving_dir())),
+        "dbt": dbt_resource(),
+    },
+    # Steps share one DuckDB file with a single writer: running them in one process, in
+    # dependency order, is both the fastest and the safest default. The `duckdb_writer`
+    # pool keeps that guarantee if a deployment switches to a multi-process executor.
+    executor=in_process_executor,
+)

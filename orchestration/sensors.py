@@ -1,0 +1,42 @@
+"""Sensor that notices new files in the landing zone and starts the pipeline for them.
+
+The sensor never opens the warehouse (a reader would collide with the single writer): it
+remembers, in its cursor, the name, size and modification time of every file it has seen and
+requests a run when something new or changed appears. Whether a file is really new is decided
+by the loader's content-hash registry, so a touched-but-identical file costs a no-op run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from ingestion.loader import source_files
+from ingestion.sources import SOURCES
+from orchestration.jobs import pipeline_job
+from voltbill.paths import inbox_dir
+
+
+def landing_zone_signatures(inbox: Path) -> dict[str, str]:
+    """`source/file` -> `size:mtime_ns` for every file the loaders would pick up."""
+    signatures: dict[str, str] = {}
+    for source in SOURCES:
+        for path in source_files(inbox, source):
+            stat = path.stat()
+            signatures[f"{source.name}/{path.name}"] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return signatures
+
+
+@sensor(job=pipeline_job, minimum_interval_seconds=60, description="Runs the pipeline when partner files land in the inbox.")
+def landing_zone_sensor(context: SensorEvaluationContext):
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    current = landing_zone_signatures(inbox_dir())
+    changed = sorted(name for name, signature in current.items() if seen.get(name) != signature)
+    if not changed:
+        return SkipReason("No new or changed files in the landing zone.")
+    run_key = hashlib.sha256(json.dumps({name: current[name] for name in changed}).encode()).hexdigest()[:20]
+    context.update_cursor(json.dumps(current))
+    return RunRequest(run_key=run_key, tags={"voltbill/new_files": str(len(changed))})
