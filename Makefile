@@ -13,7 +13,7 @@ SAMPLE_METERS ?= 160
 SAMPLE_MONTHS ?= 13
 BENCH_METERS ?= 1000
 
-.PHONY: run test dev manifest sample system-check bench clean help
+.PHONY: run test dev manifest sample system-check bench docs clean help
 
 help:
 	@echo "make run    - install, generate the sample portfolio, materialise every asset, print the outputs"
@@ -57,3 +57,7 @@ bench: manifest
 
 clean:
 	rm -rf data/inbox/*/ data/truth data/warehouse data/serving data/outputs .dagster dbt_project/target
+
+docs: manifest
+	$(BIN)/dbt docs generate $(DBT_FLAGS)
+	@echo "dbt docs: dbt_project/target/index.html (serve with: $(BIN)/dbt docs serve $(DBT_FLAGS))"

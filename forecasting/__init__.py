@@ -1,0 +1,1 @@
+"""Forecasting library (features, models, backtests, purchase plans); built in the forecasting issue. No Dagster import."""

@@ -1,0 +1,1 @@
+"""Invoice documents (PDF, e-invoice XML, exports, delivery); built in the invoice-documents issue."""
