@@ -9,7 +9,6 @@ the same step (so they read the warehouse through the writer's own connection):
   the counts per reason, so a data engineer sees at a glance what partners got wrong.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 

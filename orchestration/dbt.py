@@ -6,7 +6,6 @@ map to the ingest assets' keys (`raw/<table>`, from the `meta.dagster.asset_key`
 source), and models map to `<layer>/<model>`, mirroring their warehouse schema and name.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping

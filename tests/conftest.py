@@ -1,0 +1,27 @@
+"""Test session set-up: the dbt manifest the Dagster definitions load is prepared once, up front.
+
+`make test` prepares it already (`make manifest`); this keeps a bare `pytest` working too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = PROJECT_ROOT / "dbt_project" / "target" / "manifest.json"
+
+
+def pytest_configure(config) -> None:
+    if MANIFEST.exists():
+        return
+    env = {**os.environ}
+    env.setdefault("VOLTBILL_WAREHOUSE_PATH", str(PROJECT_ROOT / "data" / "warehouse" / "voltbill.duckdb"))
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--quiet"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+    )
