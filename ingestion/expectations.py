@@ -35,6 +35,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ingestion.raw_schema import LINEAGE_COLUMNS as _RAW_LINEAGE_COLUMNS
 from ingestion.sources import Column, Source
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -54,8 +55,8 @@ __all__ = [
     "validate_frame",
 ]
 
-LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_line", "_ingestion_id", "_ingested_at")
-"""Columns the loader adds to every raw table: file, 1-based line (header is line 1), load run, load time."""
+LINEAGE_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _RAW_LINEAGE_COLUMNS)
+"""Columns the loader adds to every raw table (`ingestion.raw_schema`): file, 1-based line, load run, ..."""
 
 FIRST_DATA_LINE = 2
 SAMPLE_SIZE = 5
