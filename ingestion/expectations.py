@@ -390,6 +390,7 @@ def validate_frame(source: Source, frame: pandas.DataFrame) -> SuiteResult:
     """
     prepared = _prepare_frame(source, frame)
     suite = _cached_suite(source)
+    date_columns = frozenset(column.name for column in source.columns if column.type in ("date", "month"))
     with _LOCK, _quiet():
         batch_definition = _batch_definition(source.name)
         batch = batch_definition.get_batch(batch_parameters={"dataframe": prepared})
@@ -401,9 +402,11 @@ def validate_frame(source: Source, frame: pandas.DataFrame) -> SuiteResult:
                 "include_unexpected_rows": False,
             },
         )
-    failures = tuple(
-        _failed_expectation(item, prepared) for item in result.results if not item.success
+    failed_results = sorted(  # structural (table-level) failures first: they explain the others
+        (item for item in result.results if not item.success),
+        key=lambda item: not str(item.expectation_config.type).startswith("expect_table_"),
     )
+    failures = tuple(_failed_expectation(item, prepared, date_columns) for item in failed_results)
     statistics = result.statistics
     return SuiteResult(
         success=bool(result.success),
@@ -491,7 +494,7 @@ def _to_float(series: pandas.Series) -> pandas.Series:
         return series  # let the range expectation report the odd values
 
 
-def _failed_expectation(item: Any, frame: pandas.DataFrame) -> FailedExpectation:
+def _failed_expectation(item: Any, frame: pandas.DataFrame, date_columns: frozenset[str]) -> FailedExpectation:
     config = item.expectation_config
     expectation_type = str(config.type)
     kwargs = dict(config.kwargs)
@@ -501,11 +504,9 @@ def _failed_expectation(item: Any, frame: pandas.DataFrame) -> FailedExpectation
     description = getattr(config, "description", None) or expectation_type
     subject = f"{expectation_type}({', '.join(columns)})" if columns else expectation_type
     result = dict(item.result or {})
-    exception = item.exception_info or {}
-
-    if exception.get("raised_exception"):
-        message = str(exception.get("exception_message") or "unknown error").strip().splitlines()[0]
-        summary = f"{subject} could not be evaluated: {message[:300]}"
+    message = _exception_message(item.exception_info)
+    if message is not None:
+        summary = f"{subject} could not be evaluated: {message}"
         return FailedExpectation(expectation_type, columns, summary, rule=rule)
 
     if expectation_type == "expect_table_columns_to_match_set":
@@ -524,7 +525,7 @@ def _failed_expectation(item: Any, frame: pandas.DataFrame) -> FailedExpectation
 
     count = result.get("unexpected_count")
     percent = result.get("unexpected_percent")
-    sample = _sample(result.get("partial_unexpected_list") or [], columns)
+    sample = _sample(result.get("partial_unexpected_list") or [], columns, date_columns)
     locations = _locations(result.get("partial_unexpected_index_list") or [], frame)
     parts = [f"{subject} failed — {description}"]
     if count is not None:
@@ -545,6 +546,22 @@ def _failed_expectation(item: Any, frame: pandas.DataFrame) -> FailedExpectation
         locations=locations,
         rule=rule,
     )
+
+
+def _exception_message(exception_info: Any) -> str | None:
+    """First line of the error GX caught while evaluating an expectation, or None.
+
+    GX reports it either flat ({"raised_exception": True, "exception_message": ...}) or, when a
+    metric failed (e.g. a missing column), keyed by the metric's id: {"<metric id>": {...}}.
+    """
+    if not isinstance(exception_info, dict):
+        return None
+    candidates = [exception_info, *(value for value in exception_info.values() if isinstance(value, dict))]
+    for candidate in candidates:
+        if candidate.get("raised_exception") or candidate.get("exception_message"):
+            text = str(candidate.get("exception_message") or "unknown error").strip()
+            return (text.splitlines() or ["unknown error"])[0][:300]
+    return None
 
 
 def _columns_of(kwargs: dict[str, Any]) -> tuple[str, ...]:
@@ -572,12 +589,18 @@ def _rows_text(result: dict[str, Any]) -> str:
     return f"of {int(total)} rows"
 
 
-def _sample(values: list[Any], columns: tuple[str, ...] = ()) -> tuple[str, ...]:
+def _sample(values: list[Any], columns: tuple[str, ...], date_columns: frozenset[str]) -> tuple[str, ...]:
+    """Distinct offending values as text, dates as `YYYY-MM-DD` (GX hands them back as datetimes or strings)."""
     seen: list[str] = []
     for value in values:
         if isinstance(value, (list, tuple)) and len(value) == len(columns) > 1:
             value = dict(zip(columns, value))  # a column pair's (A, B) values
-        text = _format_value(value)
+        if isinstance(value, dict):
+            text = "(" + ", ".join(
+                f"{key}={_format_value(item, key in date_columns)}" for key, item in value.items()
+            ) + ")"
+        else:
+            text = _format_value(value, len(columns) == 1 and columns[0] in date_columns)
         if text not in seen:
             seen.append(text)
         if len(seen) == SAMPLE_SIZE:
@@ -601,7 +624,7 @@ def _locations(index_list: list[Any], frame: pandas.DataFrame) -> tuple[str, ...
     return tuple(locations)
 
 
-def _format_value(value: Any) -> str:
+def _format_value(value: Any, as_date: bool = False) -> str:
     if isinstance(value, dict):  # a row of a multi-column expectation
         return "(" + ", ".join(f"{key}={_format_value(item)}" for key, item in value.items()) + ")"
     if isinstance(value, (list, tuple)):
@@ -610,9 +633,14 @@ def _format_value(value: Any) -> str:
         return "null"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if as_date:
+        try:
+            import pandas as pd
+
+            return pd.Timestamp(value).date().isoformat()
+        except (TypeError, ValueError):
+            pass
     if hasattr(value, "isoformat"):
-        if getattr(value, "tzinfo", "n/a") is None and hasattr(value, "normalize") and value == value.normalize():
-            return value.date().isoformat()  # a DATE column read as a naive midnight timestamp
         return value.isoformat()
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -640,3 +668,35 @@ def _percent(percent: Any) -> str:
     if value < 0.01:
         return "<0.01%"
     return f"{value:.2f}%".replace(".00%", "%")
+
+
+# --------------------------------------------------------------------------------------------
+# Validating what a run ingested
+# --------------------------------------------------------------------------------------------
+
+
+def combine_results(source: Source, results: list[SuiteResult]) -> SuiteResult:
+    """One result for several validated batches of the same source: fails if any batch failed."""
+    if not results:
+        return SuiteResult(True, 0, 0, 0, (), suite_name(source))
+    return SuiteResult(
+        success=all(result.success for result in results),
+        evaluated=max(result.evaluated for result in results),
+        failed=max(result.failed for result in results),
+        row_count=sum(result.row_count for result in results),
+        failures=tuple(failure for result in results for failure in result.failures),
+        suite_name=suite_name(source),
+    )
+
+
+def validate_ingested_files(connection: Any, source: Source, ingestion_ids: list[str]) -> SuiteResult:
+    """Validate the raw rows of the given ingested files, one file at a time to bound memory.
+
+    Each file is a batch: the suite's per-file key uniqueness holds within it, and a very large
+    delivery is never held in memory as one frame.
+    """
+    results = []
+    for ingestion_id in ingestion_ids:
+        frame = connection.execute(f"SELECT * FROM {source.raw_table} WHERE _ingestion_id = ?", [ingestion_id]).df()
+        results.append(validate_frame(source, frame))
+    return combine_results(source, results)
