@@ -8,6 +8,8 @@ source), and models map to `<layer>/<model>`, mirroring their warehouse schema a
 
 
 import os
+import sys
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,4 +70,10 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    # The dbt beside this interpreter (the project's venv), whether or not the venv is on PATH.
+    dbt_executable = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(dbt_executable) if dbt_executable.exists() else "dbt",
+    )

@@ -1,0 +1,20 @@
+-- DSO billed consumption per metering point, local month and tariff zone, last delivered version per key.
+with latest as (
+    {{ latest_row_per_key(source('dso', 'consumption'), ['billing_month', 'metering_point_id', 'tariff_zone']) }}
+)
+
+select
+    billing_month,
+    dso_id,
+    metering_point_id,
+    tariff_zone,
+    energy_kwh,
+    inductive_kvarh,
+    capacitive_kvarh,
+    _source_file as source_file,
+    _source_line as source_line,
+    _ingestion_id as ingestion_id,
+    _ingestion_seq as ingestion_seq,
+    _ingested_at as ingested_at,
+    _versions_count as versions_count
+from latest

@@ -1,0 +1,12 @@
+{#-
+    unique_combination_of_columns: no two rows share the same values in all of `combination_of_columns`.
+    Fails with one row per duplicated combination (and how many rows share it).
+-#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    select
+        {{ combination_of_columns | join(', ') }},
+        count(*) as rows_with_this_key
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}
