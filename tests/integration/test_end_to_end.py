@@ -36,7 +36,6 @@ DEFECT_REASON_CODES = {
     "negative_value": "negative_value",
     "spike": "exceeds_capacity",
     "unknown_metering_point": "unknown_metering_point",
-    "malformed_number": "malformed_number",
     "truncated_line": "truncated_line",
 }
 
@@ -150,9 +149,14 @@ def test_quarantine_counts_match_the_injected_defects(clean_run, truth) -> None:
     defects = truth["defects"]
     for kind, code in DEFECT_REASON_CODES.items():
         assert counts.get(code, 0) == defects[kind], (kind, code, counts)
-    malformed_dates = counts.get("malformed_timestamp", 0) + counts.get("malformed_date", 0)
-    assert malformed_dates == defects["malformed_date"]
-    assert sum(counts.values()) == sum(defects[kind] for kind in [*DEFECT_REASON_CODES, "malformed_date"])
+    # Dates that do not parse, or have no UTC offset, are malformed timestamps for the loader.
+    assert counts.get("malformed_timestamp", 0) == defects["malformed_date"]
+    # An empty energy value is a missing required value; text and decimal commas are malformed numbers.
+    empty = truth["defect_details"]["malformed_number"].get("empty", 0)
+    assert counts.get("missing_value", 0) == empty
+    assert counts.get("malformed_number", 0) == defects["malformed_number"] - empty
+    kinds = [*DEFECT_REASON_CODES, "malformed_date", "malformed_number"]
+    assert sum(counts.values()) == sum(defects[kind] for kind in kinds), counts
 
 
 def test_daylight_saving_days_have_23_and_25_hours_in_both_markets(clean_run) -> None:

@@ -1,0 +1,48 @@
+"""`voltbill outputs`: where every output of the pipeline is, with row counts, read from the serving copy.
+
+Reads only the published serving copy, so it never waits for (or blocks) the pipeline's writer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from voltbill.paths import inbox_dir, outputs_dir, serving_dir, warehouse_path
+from voltbill.serving import SERVING_DATABASE
+
+
+def describe_outputs() -> str:
+    serving_database = serving_dir() / SERVING_DATABASE
+    lines = [
+        "Voltbill outputs",
+        f"  landing zone (inputs)     {inbox_dir()}",
+        f"  warehouse (pipeline only) {warehouse_path()}",
+        f"  serving copy for BI       {serving_database}",
+        f"  Parquet exports           {serving_dir() / 'parquet'}/<schema>/<table>.parquet",
+        f"  reports and documents     {outputs_dir()}",
+        "  Dagster UI                make dev, then http://127.0.0.1:3000",
+    ]
+    if not serving_database.exists():
+        lines.append("  (no serving copy yet: run `make run`)")
+        return "\n".join(lines)
+    with duckdb.connect(str(serving_database), read_only=True) as connection:
+        tables = connection.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
+        ).fetchall()
+        lines.append("")
+        lines.append("Published tables (rows):")
+        for schema, name in tables:
+            count = connection.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchone()[0]
+            lines.append(f"  {schema}.{name:<40} {count:>12,}")
+        if ("marts", "fct_rejected_rows") in tables:
+            lines.append("")
+            lines.append("Quarantined rows by source and reason (marts.fct_rejected_rows):")
+            for source, reason, count in connection.execute(
+                "SELECT source, reason_code, count(*) FROM marts.fct_rejected_rows GROUP BY ALL ORDER BY 1, 3 DESC"
+            ).fetchall():
+                lines.append(f"  {source:<20} {reason:<28} {count:>8,}")
+    return "\n".join(lines)
+
+
