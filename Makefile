@@ -43,6 +43,7 @@ sample: $(VENV)/.installed
 	else echo "Sample portfolio already in $(VOLTBILL_DATA_DIR)/inbox (make clean to regenerate)"; fi
 
 run: manifest sample
+	$(BIN)/voltbill recover-runs
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
 	$(BIN)/voltbill outputs
 

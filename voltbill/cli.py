@@ -69,6 +69,18 @@ def _contracts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recover_runs(args: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
+    from orchestration.run_recovery import release_dead_runs
+
+    with DagsterInstance.get() as instance:
+        released = release_dead_runs(instance)
+    for run_id in released:
+        print(f"Run {run_id} was killed: marked failed and its pool slots released.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
     parser = argparse.ArgumentParser(prog="voltbill", description="Voltbill energy-retail data platform tools.")
@@ -99,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     contracts.add_argument("--update-readme", action="store_true", help="rewrite the section in the README instead")
     contracts.add_argument("--readme", default="README.md", help="README to update (default: %(default)s)")
     contracts.set_defaults(handler=_contracts)
+
+    recover = commands.add_parser(
+        "recover-runs", help="mark runs killed on this machine as failed and release their pool slots (DAGSTER_HOME)"
+    )
+    recover.set_defaults(handler=_recover_runs)
     return parser
 
 

@@ -67,7 +67,7 @@ def materialize_command() -> list[str]:
 def run_pipeline(work: Path) -> float:
     started = time.perf_counter()
     completed = subprocess.run(
-        materialize_command(), cwd=work / "dagster_home", env=environment(work), capture_output=True, text=True
+        materialize_command(), cwd=work / "dagster_home", env=environment(work), capture_output=True, text=True, timeout=900
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-6000:]
     return time.perf_counter() - started
@@ -230,5 +230,10 @@ def test_a_run_killed_half_way_then_restarted_ends_like_one_clean_run(clean_run,
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert killed, "the run finished before it could be interrupted"
+    # What `make run` does before it starts: fail the killed run and free its writer-pool slot.
+    recovered = subprocess.run(
+        [str(BIN / "voltbill"), "recover-runs"], cwd=work / "dagster_home", env=environment(work), capture_output=True, text=True, check=True
+    )
+    assert "was killed" in recovered.stdout
     run_pipeline(work)
     assert snapshot(work) == snapshot(clean_work)
