@@ -6,6 +6,7 @@ code runs on a laptop and in a deployment that sets `VOLTBILL_DATA_DIR` and frie
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,8 @@ class WarehouseResource(ConfigurableResource):
     """The single DuckDB warehouse file."""
 
     path: str
+    # DuckDB spills to disk beyond this; keeps the pipeline's footprint bounded on large portfolios.
+    memory_limit: str = os.environ.get("VOLTBILL_DUCKDB_MEMORY_LIMIT", "3GB")
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -30,6 +33,7 @@ class WarehouseResource(ConfigurableResource):
         connection = duckdb.connect(self.path)
         try:
             connection.execute("SET TimeZone = 'UTC'")
+            connection.execute(f"SET memory_limit = '{self.memory_limit}'")
             yield connection
         finally:
             connection.close()
