@@ -7,11 +7,14 @@ export DAGSTER_HOME := $(CURDIR)
 export VOLTBILL_DATA_DIR ?= $(CURDIR)/data
 export VOLTBILL_WAREHOUSE_PATH ?= $(VOLTBILL_DATA_DIR)/warehouse/voltbill.duckdb
 export PYTHONUNBUFFERED := 1
-DBT_FLAGS := --project-dir dbt_project --profiles-dir dbt_project
+# Absolute paths: dbt records them in the manifest, and Dagster runs dbt from another directory.
+DBT_FLAGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
 SAMPLE_SEED ?= 42
 SAMPLE_METERS ?= 160
 SAMPLE_MONTHS ?= 13
 BENCH_METERS ?= 1000
+# Console log level of CLI runs (the UI keeps every event at DEBUG regardless).
+RUN_LOG_CONFIG := {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 .PHONY: run test dev manifest sample system-check bench docs clean help
 
@@ -44,7 +47,7 @@ sample: $(VENV)/.installed
 
 run: manifest sample
 	$(BIN)/voltbill recover-runs
-	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/voltbill outputs
 
 dev: manifest

@@ -20,7 +20,8 @@ def pytest_configure(config) -> None:
     env = {**os.environ}
     env.setdefault("VOLTBILL_WAREHOUSE_PATH", str(PROJECT_ROOT / "data" / "warehouse" / "voltbill.duckdb"))
     subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--quiet"],
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(PROJECT_ROOT / "dbt_project"),
+         "--profiles-dir", str(PROJECT_ROOT / "dbt_project"), "--quiet"],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         dbt_target = work / "dbt_target"
         dbt = run_child(
             "dbt build",
-            [str(BIN / "dbt"), "build", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
+            [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT_ROOT / "dbt_project"), "--profiles-dir", str(PROJECT_ROOT / "dbt_project"),
              "--target-path", str(dbt_target), "--quiet"],
             env,
         )
