@@ -3,8 +3,9 @@
 Each asset is thin: it calls `ingestion.loader` and reports what happened. Two checks run in
 the same step (so they read the warehouse through the writer's own connection):
 
-* `<source>_expectations` -- the Great Expectations suite of the source over the rows this
-  run loaded, file by file; blocking, so bad data never reaches the marts.
+* `<source>_expectations` -- the Great Expectations suite of the source over every loaded file
+  not yet validated (new files, and files that failed before); blocking, so a file whose rows
+  fail stops the marts on this run and every later one until the data is fixed.
 * `no_quarantined_rows` -- warns while rows of this source sit in `raw.rejected_rows`, with
   the counts per reason, so a data engineer sees at a glance what partners got wrong.
 """
@@ -26,7 +27,7 @@ from dagster import (
     asset,
 )
 
-from ingestion.expectations import validate_ingested_files
+from ingestion.expectations import validate_pending_files
 from ingestion.loader import SourceResult, ingest_source
 from ingestion.sources import SOURCES, Source
 from orchestration.resources import WAREHOUSE_WRITER_POOL, LandingZoneResource, WarehouseResource
@@ -90,8 +91,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         with warehouse.connect() as connection:
             result = ingest_source(connection, source, landing_zone.path)
-            loaded_ids = [file.ingestion_id for file in result.new_files if file.rows_loaded]
-            suite = validate_ingested_files(connection, source, loaded_ids)
+            suite = validate_pending_files(connection, source)
             table_rows = connection.execute(f"SELECT count(*) FROM {source.raw_table}").fetchone()[0]
             quarantined = connection.execute(
                 "SELECT reason_code, count(*) FROM raw.rejected_rows WHERE source = ? GROUP BY ALL ORDER BY 2 DESC",

@@ -35,6 +35,17 @@ logger = logging.getLogger(__name__)
 
 RECORD_MAX_CHARS = 2000
 
+# Errors that say nothing about the file: the load is retried on the next run instead of rejecting it.
+ENVIRONMENT_ERRORS = (
+    duckdb.OutOfMemoryException,
+    duckdb.IOException,
+    duckdb.InterruptException,
+    duckdb.FatalException,
+    duckdb.InternalException,
+    duckdb.TransactionException,
+    duckdb.PermissionException,
+)
+
 CSV_ERROR_REASONS: dict[str, tuple[str, str]] = {
     "MISSING COLUMNS": ("missing_columns", "line has fewer fields than the {n} columns of the contract"),
     "TOO MANY COLUMNS": ("too_many_columns", "line has more fields than the {n} columns of the contract"),
@@ -126,10 +137,15 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, source: Source, path: Pat
         result = _load_rows(connection, source, path, scan)
         connection.execute("COMMIT")
         return result
+    except ENVIRONMENT_ERRORS:
+        # Not the file's fault (memory, disk, interruption): leave it unregistered so the next run retries it.
+        connection.execute("ROLLBACK")
+        raise
     except duckdb.Error as error:
         connection.execute("ROLLBACK")
         logger.exception("Unexpected error loading %s", path)
-        return _reject_file(connection, source, path, scan, "unreadable_file", f"the file could not be read: {error}")
+        first_line = str(error).splitlines()[0][:300]
+        return _reject_file(connection, source, path, scan, "unreadable_file", f"the file could not be read: {first_line}")
     finally:
         connection.execute("DROP TABLE IF EXISTS temp.staged_file")
         connection.execute("DROP TABLE IF EXISTS temp.staged_rejects")
@@ -165,7 +181,7 @@ def _register(
     ingested_at: datetime,
 ) -> None:
     connection.execute(
-        "INSERT INTO raw.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO raw.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
         [scan.ingestion_id, sequence, source.name, path.name, scan.sha256, scan.size_bytes, loaded, rejected, status, message, ingested_at],
     )
 

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS raw.ingested_files (
     status          VARCHAR NOT NULL,   -- loaded | loaded_with_rejects | rejected
     message         VARCHAR,            -- why a whole file was rejected
     ingested_at     TIMESTAMPTZ NOT NULL,
+    expectations_passed BOOLEAN,        -- GX suite result for the file's rows; NULL until validated
     PRIMARY KEY (source, sha256)
 )
 """

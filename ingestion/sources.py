@@ -56,6 +56,26 @@ class Column:
 
 
 @dataclass(frozen=True)
+class NotBefore:
+    """Row rule: `later` (when present) is on or after `earlier`; both columns of the same type."""
+
+    earlier: str
+    later: str
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """Row rule: `column` must be present when `when_column` equals `value`, and empty otherwise."""
+
+    column: str
+    when_column: str
+    value: str
+
+
+RowRule = NotBefore | RequiredWhen
+
+
+@dataclass(frozen=True)
 class Source:
     """A partner file type: where it lands, what it must contain, where it loads."""
 
@@ -67,6 +87,7 @@ class Source:
     key: tuple[str, ...]
     time_column: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
 
     @property
     def raw_table(self) -> str:
@@ -118,7 +139,7 @@ DSO_CONFIRMATIONS = Source(
     delivered_by="each distribution system operator (DSO), monthly",
     file_pattern="*.csv",
     key=("metering_point_id", "confirmation_month"),
-    time_column="supply_start_date",
+    time_column="confirmation_month",
     columns=(
         Column("confirmation_month", "month", "Month of the confirmation, `YYYY-MM`."),
         Column("dso_id", "text", "Distributor code."),
@@ -146,6 +167,7 @@ CONTRACTS = Source(
     file_pattern="*.csv",
     key=("contract_id", "addendum_number"),
     time_column="effective_from",
+    row_rules=(NotBefore(earlier="effective_from", later="effective_to"),),
     columns=(
         Column("contract_id", "text", "Contract number."),
         Column("addendum_number", "integer", "0 for the original contract, 1, 2, ... for addenda.", minimum=0),
@@ -183,9 +205,9 @@ METER_READINGS = Source(
         Column("metering_point_id", "text", "Metering point identifier."),
         Column("interval_start", "timestamptz", "Start of the interval, ISO 8601 with UTC offset."),
         Column("interval_minutes", "integer", "Length of the interval: 15 or 60.", allowed=("15", "60")),
-        Column("energy_kwh", "decimal", "Active energy consumed in the interval, kWh.", minimum=0, decimal_places=3),
-        Column("inductive_kvarh", "decimal", "Inductive reactive energy, kvarh.", minimum=0, decimal_places=3),
-        Column("capacitive_kvarh", "decimal", "Capacitive reactive energy, kvarh.", minimum=0, decimal_places=3),
+        Column("energy_kwh", "decimal", "Active energy consumed in the interval, kWh.", minimum=0, maximum=100_000, decimal_places=3),
+        Column("inductive_kvarh", "decimal", "Inductive reactive energy, kvarh.", minimum=0, maximum=100_000, decimal_places=3),
+        Column("capacitive_kvarh", "decimal", "Capacitive reactive energy, kvarh.", minimum=0, maximum=100_000, decimal_places=3),
     ),
 )
 
@@ -222,7 +244,7 @@ DSO_NETWORK_FEES = Source(
         Column("quantity", "decimal", "Billed quantity in `unit`.", minimum=0, decimal_places=3),
         Column("unit", "text", "Unit of the quantity.", allowed=("kWh", "kW")),
         Column("unit_price", "decimal", "Price per unit, up to 6 decimals.", minimum=0),
-        Column("amount", "decimal", "Net amount = round(quantity x unit_price, 2).", decimal_places=2),
+        Column("amount", "decimal", "Net amount = round(quantity x unit_price, 2); negative for a credit.", minimum=-1_000_000_000, maximum=1_000_000_000, decimal_places=2),
         Column("currency", "text", "ISO 4217 currency of the amount.", allowed=("RON", "BGN", "EUR")),
     ),
 )
@@ -234,12 +256,13 @@ WEATHER = Source(
     file_pattern="*.csv",
     key=("market_code", "valid_at", "kind", "issued_at"),
     time_column="valid_at",
+    row_rules=(RequiredWhen(column="issued_at", when_column="kind", value="forecast"),),
     columns=(
         Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
         Column("valid_at", "timestamptz", "Start of the hour the value is for, ISO 8601 with offset."),
         Column("kind", "text", "`actual` observation or `forecast`.", allowed=("actual", "forecast")),
         Column("issued_at", "timestamptz", "When a forecast was issued; empty for actuals.", required=False),
-        Column("temperature_c", "decimal", "Air temperature, degrees Celsius.", minimum=-60, maximum=60, decimal_places=2),
+        Column("temperature_c", "decimal", "Air temperature, degrees Celsius.", minimum=-50, maximum=50, decimal_places=2),
     ),
 )
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingestion.sources import Column, Source
+from ingestion.sources import Column, NotBefore, RequiredWhen, RowRule, Source
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_MONTH = r"^\d{4}-\d{2}$"
-ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
+ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
 ISO_LOCAL_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
 WHOLE_NUMBER = r"^[+-]?\d+$"
 PLAIN_NUMBER = r"^[+-]?\d+(\.\d+)?$"
@@ -55,7 +55,16 @@ def column_rules(column: Column) -> list[Rule]:
     value = _value(column)
     name = column.name
     present = f"({quote_identifier(name)} IS NOT NULL AND {value} <> '')"
-    rules: list[Rule] = []
+    rules: list[Rule] = [
+        Rule(
+            f"{present} AND regexp_matches({quote_identifier(name)}, '[\\r\\n]')",
+            "line_break_in_field",
+            sql_literal(
+                f"{name} contains a line break inside quotes; records must be on one line "
+                "(line numbers reported after this record in the same file are off by its extra lines)"
+            ),
+        )
+    ]
     if column.required:
         rules.append(Rule(f"NOT {present}", "missing_value", sql_literal(f"{name} is empty but required")))
     if column.type == "integer":
@@ -119,6 +128,15 @@ def column_rules(column: Column) -> list[Rule]:
                 + sql_literal(" is not a valid ISO 8601 date-time with UTC offset"),
             )
         )
+    if column.type in ("integer", "decimal"):
+        rules.append(
+            Rule(
+                f"{present} AND {try_typed_value(column)} IS NULL",
+                "out_of_range",
+                f"{sql_literal(name + ' ')} || {_shown(column)} || "
+                + sql_literal(f" is too large for the column ({column.sql_type})"),
+            )
+        )
     if column.allowed is not None:
         allowed_list = ", ".join(sql_literal(option) for option in column.allowed)
         rules.append(
@@ -164,9 +182,35 @@ def try_typed_value(column: Column) -> str:
     return typed_value(column, cast="TRY_CAST")
 
 
+def cross_column_rule(source: Source, row_rule: RowRule) -> Rule:
+    """A rule relating two columns of a row (checked after every column passed its own rules)."""
+    columns = {column.name: column for column in source.columns}
+    if isinstance(row_rule, NotBefore):
+        earlier, later = columns[row_rule.earlier], columns[row_rule.later]
+        return Rule(
+            f"{try_typed_value(later)} < {try_typed_value(earlier)}",
+            "inconsistent_row",
+            f"{sql_literal(later.name + ' ')} || {_shown(later)} || "
+            f"{sql_literal(' is before ' + earlier.name + ' ')} || {_shown(earlier)}",
+        )
+    if isinstance(row_rule, RequiredWhen):
+        column, when = columns[row_rule.column], columns[row_rule.when_column]
+        has_value = f"coalesce({_value(column)}, '') <> ''"
+        is_case = f"{_value(when)} = {sql_literal(row_rule.value)}"
+        return Rule(
+            f"({is_case}) <> ({has_value})",
+            "inconsistent_row",
+            f"CASE WHEN {is_case} THEN "
+            + sql_literal(f"{column.name} is required when {when.name} is '{row_rule.value}'")
+            + f" ELSE {sql_literal(column.name + ' must be empty when ' + when.name + ' is ')} || {_shown(when)} END",
+        )
+    raise TypeError(f"unknown row rule {row_rule!r}")
+
+
 def row_rules(source: Source) -> list[Rule]:
-    """All rules of a source, column by column in contract order."""
-    return [rule for column in source.columns for rule in column_rules(column)]
+    """All rules of a source: column by column in contract order, then the rules across columns."""
+    rules = [rule for column in source.columns for rule in column_rules(column)]
+    return rules + [cross_column_rule(source, row_rule) for row_rule in source.row_rules]
 
 
 def first_failure_sql(source: Source) -> tuple[str, str]:

@@ -40,8 +40,8 @@ def release_dead_runs(instance: DagsterInstance) -> list[str]:
     released: list[str] = []
     for run in instance.get_runs(RunsFilter(statuses=IN_PROGRESS)):
         pid = _run_pid(instance, run.run_id)
-        if pid is not None and _process_alive(pid):
-            continue
+        if pid is None or _process_alive(pid):
+            continue  # still running, or just launched and not yet logging: not ours to judge
         instance.report_run_failed(
             run, message=f"Run process {pid} no longer exists on {socket.gethostname()}: the run was killed; marked failed."
         )

@@ -187,3 +187,41 @@ def test_every_line_is_accounted_for_at_its_physical_number(tmp_path_factory, ki
     expected_bad = {i + 2 for i, kind in enumerate(kinds) if kind in ("short", "negative")}
     assert loaded == expected_good
     assert rejected == expected_bad
+
+
+def test_values_that_do_not_fit_or_break_row_rules_are_quarantined(tmp_path: Path, connection) -> None:
+    lines = [
+        HEADER,
+        "MP1,2026-01-01T00:00:00+02,60,1.000,0,0",  # 2 good: an offset without minutes is ISO 8601
+        "MP1,2026-01-01T01:00:00+02:00,60,1234567890123456.5,0,0",  # 3 does not fit DECIMAL(18,3)
+        "MP1,2026-01-01T02:00:00+02:00,60,150000.000,0,0",  # 4 above the contract maximum
+        '"MP\n1",2026-01-01T03:00:00+02:00,60,1.000,0,0',  # 5-6 line break inside a quoted field
+    ]
+    write(tmp_path, "meter_readings", "r.csv", "\n".join(lines) + "\n")
+    ingest_source(connection, METER_READINGS, tmp_path)
+    assert connection.execute("SELECT _source_line, interval_start FROM raw.meter_readings").fetchall() == [
+        (2, datetime(2025, 12, 31, 22, 0, tzinfo=timezone.utc))
+    ]
+    codes = [code for _, _, code in rejects(connection)]
+    assert codes == ["out_of_range", "above_maximum", "line_break_in_field"]
+
+    contract_header = ",".join(CONTRACTS.column_names)
+    ends_before_start = "C1,0,VB-RO,CU1,FIX,0.5,RON,100,10,2026-02-01,2026-01-31,2026-01-15,ro,,30"
+    write(tmp_path, "contracts", "c.csv", f"{contract_header}\n{ends_before_start}\n")
+    ingest_source(connection, CONTRACTS, tmp_path)
+    reason = connection.execute("SELECT reason FROM raw.rejected_rows WHERE source = 'contracts'").fetchone()[0]
+    assert reason == "c.csv line 2: effective_to '2026-01-31' is before effective_from '2026-02-01'"
+
+    weather_header = ",".join(WEATHER.column_names)
+    write(
+        tmp_path,
+        "weather",
+        "w.csv",
+        f"{weather_header}\nRO,2026-01-02T00:00:00+02:00,forecast,,1.5\nRO,2026-01-02T00:00:00+02:00,actual,2026-01-01T12:00:00+02:00,1.5\n",
+    )
+    ingest_source(connection, WEATHER, tmp_path)
+    reasons = [r for (r,) in connection.execute("SELECT reason FROM raw.rejected_rows WHERE source = 'weather' ORDER BY line_number").fetchall()]
+    assert reasons == [
+        "w.csv line 2: issued_at is required when kind is 'forecast'",
+        "w.csv line 3: issued_at must be empty when kind is 'actual'",
+    ]
