@@ -97,14 +97,15 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 "SELECT reason_code, count(*) FROM raw.rejected_rows WHERE source = ? GROUP BY ALL ORDER BY 2 DESC",
                 [source.name],
             ).fetchall()
-        for rejected in result.rejected_files:
-            context.log.warning(f"{source.name}: rejected file {rejected.file_name}: {rejected.message}")
+        for problem in [*result.rejected_files, *result.ignored_files]:
+            context.log.warning(f"{source.name}: {problem.status} file {problem.file_name}: {problem.message}")
         first, last = result.time_range
         yield MaterializeResult(
             metadata={
                 "files_new": len(result.new_files),
-                "files_already_ingested": len(result.files) - len(result.new_files),
+                "files_already_ingested": sum(1 for file in result.files if file.status == "already_ingested"),
                 "files_rejected": len(result.rejected_files),
+                "files_ignored": len(result.ignored_files),
                 "rows_loaded": result.rows_loaded,
                 "rows_rejected": result.rows_rejected,
                 "dagster/row_count": int(table_rows),

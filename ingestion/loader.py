@@ -64,7 +64,7 @@ class FileResult:
     source: str
     file_name: str
     ingestion_id: str
-    status: str  # loaded | loaded_with_rejects | rejected | already_ingested
+    status: str  # loaded | loaded_with_rejects | rejected | already_ingested | ignored
     rows_loaded: int = 0
     rows_rejected: int = 0
     message: str | None = None
@@ -81,7 +81,11 @@ class SourceResult:
 
     @property
     def new_files(self) -> list[FileResult]:
-        return [result for result in self.files if result.status != "already_ingested"]
+        return [result for result in self.files if result.status not in ("already_ingested", "ignored")]
+
+    @property
+    def ignored_files(self) -> list[FileResult]:
+        return [result for result in self.files if result.status == "ignored"]
 
     @property
     def rows_loaded(self) -> int:
@@ -110,6 +114,15 @@ def source_files(inbox_dir: Path, source: Source) -> list[Path]:
     return sorted(path for path in folder.glob(source.file_pattern) if path.is_file())
 
 
+def unmatched_files(inbox_dir: Path, source: Source) -> list[Path]:
+    """Files in the source's folder that do not match its pattern (hidden files aside): never loaded, always reported."""
+    folder = inbox_dir / source.name
+    if not folder.is_dir():
+        return []
+    matched = set(source_files(inbox_dir, source))
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p not in matched)
+
+
 def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, inbox_dir: Path) -> SourceResult:
     """Load every new file of `source` from `inbox_dir/<source>/` into the warehouse."""
     create_raw_schema(connection)
@@ -117,6 +130,11 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, inbox_d
     result = SourceResult(source=source.name)
     for path in source_files(inbox_dir, source):
         result.files.append(ingest_file(connection, source, path))
+    for path in unmatched_files(inbox_dir, source):
+        logger.warning("Not loading %s: its name does not match %s", path, source.file_pattern)
+        result.files.append(
+            FileResult(source.name, path.name, "", "ignored", message=f"name does not match {source.file_pattern}; not loaded")
+        )
     return result
 
 

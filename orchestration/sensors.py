@@ -2,7 +2,8 @@
 
 The sensor never opens the warehouse (a reader would collide with the single writer): it
 remembers, in its cursor, the name, size and modification time of every file it has seen and
-requests a run when something new or changed appears. Whether a file is really new is decided
+requests a run when something new or changed appears and has not changed for
+`SETTLE_SECONDS` (so a file still being copied is not picked up half-written). Whether a file is really new is decided
 by the loader's content-hash registry, so a touched-but-identical file costs a no-op run.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
@@ -20,20 +22,25 @@ from orchestration.jobs import pipeline_job
 from voltbill.paths import inbox_dir
 
 
-def landing_zone_signatures(inbox: Path) -> dict[str, str]:
-    """`source/file` -> `size:mtime_ns` for every file the loaders would pick up."""
+# A file modified less than this many seconds ago may still be being copied: wait a tick.
+SETTLE_SECONDS = 30
+
+
+def landing_zone_signatures(inbox: Path, settled_before: float) -> dict[str, str]:
+    """`source/file` -> `size:mtime_ns` for every file the loaders would pick up, unchanged since `settled_before`."""
     signatures: dict[str, str] = {}
     for source in SOURCES:
         for path in source_files(inbox, source):
             stat = path.stat()
-            signatures[f"{source.name}/{path.name}"] = f"{stat.st_size}:{stat.st_mtime_ns}"
+            if stat.st_mtime <= settled_before:
+                signatures[f"{source.name}/{path.name}"] = f"{stat.st_size}:{stat.st_mtime_ns}"
     return signatures
 
 
 @sensor(job=pipeline_job, minimum_interval_seconds=60, description="Runs the pipeline when partner files land in the inbox.")
 def landing_zone_sensor(context: SensorEvaluationContext):
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    current = landing_zone_signatures(inbox_dir())
+    current = landing_zone_signatures(inbox_dir(), settled_before=time.time() - SETTLE_SECONDS)
     changed = sorted(name for name, signature in current.items() if seen.get(name) != signature)
     if not changed:
         return SkipReason("No new or changed files in the landing zone.")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
+from orchestration import sensors
 from orchestration.sensors import landing_zone_sensor
 
 
@@ -25,7 +26,18 @@ def evaluate(cursor: str | None):
         return result, context.cursor
 
 
-def test_new_file_requests_one_run_then_nothing_until_another_arrives(inbox: Path) -> None:
+def test_a_file_still_being_written_waits_until_it_settles(inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sensors, "SETTLE_SECONDS", 3600)
+    (inbox / "meter_readings" / "readings_A_2026-01.csv").write_text("header\n")
+    result, cursor = evaluate(None)
+    assert isinstance(result, SkipReason)
+    monkeypatch.setattr(sensors, "SETTLE_SECONDS", 0)
+    result, cursor = evaluate(cursor)
+    assert isinstance(result, RunRequest)
+
+
+def test_new_file_requests_one_run_then_nothing_until_another_arrives(inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sensors, "SETTLE_SECONDS", 0)
     result, cursor = evaluate(None)
     assert isinstance(result, SkipReason)
 

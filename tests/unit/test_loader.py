@@ -225,3 +225,11 @@ def test_values_that_do_not_fit_or_break_row_rules_are_quarantined(tmp_path: Pat
         "w.csv line 2: issued_at is required when kind is 'forecast'",
         "w.csv line 3: issued_at must be empty when kind is 'actual'",
     ]
+
+
+def test_files_that_do_not_match_the_pattern_are_reported_not_loaded(tmp_path: Path, connection) -> None:
+    write(tmp_path, "weather", "weather.CSV", ",".join(WEATHER.column_names) + "\n")
+    write(tmp_path, "weather", ".partial", "being copied")
+    result = ingest_source(connection, WEATHER, tmp_path)
+    assert [(f.file_name, f.status) for f in result.files] == [("weather.CSV", "ignored")]
+    assert result.new_files == [] and connection.execute("SELECT count(*) FROM raw.ingested_files").fetchone() == (0,)
