@@ -159,6 +159,29 @@ def test_quarantine_counts_match_the_injected_defects(clean_run, truth) -> None:
     assert sum(counts.values()) == sum(defects[kind] for kind in kinds), counts
 
 
+def expected_reason_code(defect_kind: str, detail: str) -> str:
+    if defect_kind == "malformed_date":
+        return "malformed_timestamp"
+    if defect_kind == "malformed_number" and detail == "empty":
+        return "missing_value"
+    return DEFECT_REASON_CODES.get(defect_kind, defect_kind)
+
+
+def test_every_injected_defect_is_quarantined_at_its_file_and_line(clean_run) -> None:
+    work, _ = clean_run
+    with (work / "truth" / "defects.csv").open(newline="") as handle:
+        expected = {
+            (Path(row["source_file"]).name, int(row["line_number"]), expected_reason_code(row["defect_kind"], row["detail"]))
+            for row in csv.DictReader(handle)
+            if row["line_number"]  # missing intervals have no line: they are estimated, not rejected
+        }
+    with warehouse(work) as con:
+        actual = set(
+            con.execute("SELECT source_file, line_number, reason_code FROM marts.fct_rejected_rows").fetchall()
+        )
+    assert actual == expected
+
+
 def test_daylight_saving_days_have_23_and_25_hours_in_both_markets(clean_run) -> None:
     work, _ = clean_run
     with warehouse(work) as con:
