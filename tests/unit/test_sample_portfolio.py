@@ -500,10 +500,10 @@ def test_each_defect_kind_occurs_in_a_tiny_portfolio(tmp_path: Path) -> None:
     assert all(count >= 3 for kind, count in summary.defects.items() if not kind.startswith("truncated"))
 
 
-def test_tariff_zones_equal_the_dbt_seed_when_present() -> None:
+def test_tariff_zones_equal_the_dbt_seed() -> None:
     seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "tariff_zones.csv"
-    if not seed.exists():
-        pytest.skip("dbt seed tariff_zones.csv not present")
+    # The seed is part of the repository: a missing seed is a failure, not a reason to skip.
+    assert seed.is_file(), f"dbt seed {seed} is missing"
     with seed.open(encoding="utf-8", newline="") as handle:
         rows = [(r[0], r[1], int(r[2]), int(r[3])) for r in list(csv.reader(handle))[1:]]  # market, zone, from, to
     assert sorted(rows) == sorted(TARIFF_ZONES)

@@ -1,6 +1,8 @@
 -- The interval spine: every interval each metering point must have a value for, from its supply start
--- (local midnight, as UTC) to the end of the last local month for which its DSO delivered any reading,
--- at the point's interval length, with the local calendar and the tariff zone of each interval.
+-- (local midnight, as UTC) to the end of the last local month in which its DSO delivered a valid current
+-- reading (int_meter_readings_validated), at the point's interval length, with the local calendar and the
+-- tariff zone of each interval. Only valid readings count, so one bad timestamp (a reading rejected as
+-- future_interval, say) cannot stretch every point's spine of that DSO.
 with points as (
 
     select * from {{ ref('int_metering_points_confirmed') }}
@@ -10,13 +12,14 @@ with points as (
 
 delivered_months as (
 
-    -- local month of every delivered reading (any version, valid or not) of a confirmed point
+    -- local month of every valid current reading (a valid reading's point is confirmed)
     select
-        points.dso_id,
-        cast({{ dbt.date_trunc('month', to_local_timestamp('readings.interval_start_utc', 'points.market_timezone')) }} as date) as local_month
-    from {{ ref('stg_dso__meter_readings') }} as readings
-    inner join points
-        on points.metering_point_id = readings.metering_point_id
+        readings.dso_id,
+        cast({{ dbt.date_trunc('month', to_local_timestamp('readings.interval_start_utc', 'readings.market_timezone')) }} as date) as local_month
+    from {{ ref('int_meter_readings_validated') }} as readings
+    where readings.is_current
+        and readings.is_valid
+        and readings.market_timezone is not null
 
 ),
 

@@ -1,4 +1,6 @@
 -- Every version of every reading, checked in context (rules the loader cannot know):
+--   future_interval         the interval starts after its file was loaded (_ingested_at): a reading cannot
+--                           describe the future (a wrong year or month in the timestamp)
 --   unknown_metering_point  the point is in no DSO confirmation (reported for the current version only)
 --   before_supply_start     the interval starts before the point's supply start (local midnight)
 --   interval_mismatch       the interval length differs from the confirmed one, or is off the point's grid
@@ -44,6 +46,8 @@ checked as (
     select
         joined.*,
         case
+            when interval_start_utc > ingested_at
+                then 'future_interval'
             when not is_known_metering_point and is_current
                 then 'unknown_metering_point'
             when not is_known_metering_point
@@ -74,6 +78,10 @@ described as (
 select
     described.*,
     case reason_code
+        when 'future_interval' then
+            'Reading for ' || metering_point_id || ' at ' || interval_start_text
+            || ' starts after its file was loaded (' || {{ format_timestamp_iso('ingested_at') }}
+            || '): a reading cannot describe the future, so the timestamp is wrong.'
         when 'unknown_metering_point' then
             'Metering point ' || metering_point_id || ' is in no DSO confirmation, so its reading for '
             || interval_start_text || ' cannot be attributed to a customer.'

@@ -1,4 +1,7 @@
--- Supplier companies with their market's time zone and the currency in force today (market-local date).
+-- Supplier companies with their market's time zone and the market's current currency: the currency of the
+-- open-ended period in the market_currencies seed (valid_to null). Deterministic: it does not depend on the
+-- day the model is built; the dated history (e.g. BG: BGN until 2025-12-31, EUR from 2026-01-01) stays in
+-- the seed, where amounts of a given day look their currency up.
 with companies as (
 
     select * from {{ ref('stg_masterdata__companies') }}
@@ -11,33 +14,25 @@ markets as (
 
 ),
 
-currencies as (
-
-    select * from {{ ref('market_currencies') }}
-
-),
-
-dated as (
+current_currencies as (
 
     select
-        companies.*,
-        markets.timezone as seed_market_timezone,
-        cast({{ to_local_timestamp(dbt.current_timestamp(), 'markets.timezone') }} as date) as market_today
-    from companies
-    left join markets
-        on markets.market_code = companies.country_code
+        market_code,
+        currency as current_currency
+    from {{ ref('market_currencies') }}
+    where valid_to is null
 
 )
 
 select
-    dated.company_id,
-    dated.legal_name,
-    dated.country_code,
-    dated.seed_market_timezone as market_timezone,
-    dated.vat_number,
-    currencies.currency
-from dated
-left join currencies
-    on currencies.market_code = dated.country_code
-    and currencies.valid_from <= dated.market_today
-    and (currencies.valid_to is null or currencies.valid_to >= dated.market_today)
+    companies.company_id,
+    companies.legal_name,
+    companies.country_code,
+    markets.timezone as market_timezone,
+    companies.vat_number,
+    current_currencies.current_currency
+from companies
+left join markets
+    on markets.market_code = companies.country_code
+left join current_currencies
+    on current_currencies.market_code = companies.country_code

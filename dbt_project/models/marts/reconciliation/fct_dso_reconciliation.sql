@@ -4,6 +4,7 @@
 --   missing_meter_data  no interval of the month carries a valid reading (no spine, or estimates only)
 --   matched             |metered - DSO| <= tolerance
 --   outside_tolerance   otherwise
+-- difference_pct = difference_kwh x 100 / dso_energy_kwh, exact decimal division rounded half up to 2 decimals.
 with zones as (
 
     select * from {{ ref('int_dso_zone_consumption_compared') }}
@@ -81,7 +82,7 @@ select
     cast(estimated_energy_kwh as decimal(18, 3)) as estimated_energy_kwh,
     difference_kwh,
     cast(case
-        when dso_energy_kwh > 0 then round(difference_kwh * 100 / dso_energy_kwh, 2)
+        when dso_energy_kwh > 0 then {{ divide_round_half_up('difference_kwh * 100', 'dso_energy_kwh', 2) }}
     end as decimal(18, 2)) as difference_pct,
     tolerance_kwh,
     case
