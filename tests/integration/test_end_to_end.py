@@ -126,10 +126,10 @@ def test_metered_energy_per_point_and_month_equals_the_truth(clean_run) -> None:
         rows = con.execute(
             """
             SELECT metering_point_id, strftime(consumption_month, '%Y-%m'),
-                   sum(quantity) FILTER (WHERE consumption_type IN ('achieved', 'recalculated')),
+                   sum(energy_kwh) FILTER (WHERE consumption_type IN ('achieved', 'recalculated')),
                    sum(intervals_count) FILTER (WHERE consumption_type IN ('achieved', 'recalculated')),
                    coalesce(sum(intervals_count) FILTER (WHERE consumption_type = 'estimated'), 0)
-            FROM marts.fct_monthly_consumption WHERE energy_type = 'active'
+            FROM marts.fct_monthly_consumption
             GROUP BY ALL
             """
         ).fetchall()
