@@ -29,7 +29,7 @@ import duckdb
 from ingestion.file_scan import FileScan, scan_file
 from ingestion.raw_schema import create_raw_schema
 from ingestion.sources import Source
-from ingestion.validation import first_failure_sql, quote_identifier, sql_literal, typed_value
+from ingestion.validation import first_failure_sql, prepared_columns_sql, quote_identifier, sql_literal, typed_column
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def _csv_reader_sql(source: Source, path: Path) -> str:
 def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path, scan: FileScan) -> FileResult:
     sequence = _next_sequence(connection, source)
     now = datetime.now(timezone.utc)
-    reason_code_sql, reason_sql = first_failure_sql(source)
+    rule_sql, reason_code_sql, reason_sql = first_failure_sql(source)
 
     # Text of every field, in file order (insertion order is preserved, so rowid is the row's position).
     connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_file AS SELECT * FROM {_csv_reader_sql(source, path)}")
@@ -253,6 +253,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
     for index, line in enumerate(skipped_lines):
         first_row_to_shift[line - 2 - index] = index + 1  # consecutive skipped lines share a first row
     thresholds = sorted(first_row_to_shift.items())
+    first_rowid = connection.execute("SELECT coalesce(min(rowid), 0) FROM staged_file").fetchone()[0]
     connection.execute("CREATE OR REPLACE TEMP TABLE line_shifts (first_row BIGINT, shift BIGINT)")
     if thresholds:
         connection.executemany("INSERT INTO line_shifts VALUES (?, ?)", thresholds)
@@ -262,11 +263,12 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         CREATE OR REPLACE TEMP TABLE staged_rejects AS
         WITH positioned AS (
             SELECT f.* EXCLUDE (_row), f._row + 2 + coalesce(s.shift, 0) AS _source_line
-            FROM (SELECT *, rowid - min(rowid) OVER () AS _row FROM staged_file) AS f
+            FROM (SELECT *, rowid - {first_rowid} AS _row, {prepared_columns_sql(source)} FROM staged_file) AS f
             ASOF LEFT JOIN line_shifts AS s ON f._row >= s.first_row
         ),
         checked AS (
-            SELECT *, {reason_code_sql} AS reason_code, {reason_sql} AS reason FROM positioned
+            SELECT * EXCLUDE (_rule), {reason_code_sql} AS reason_code, {reason_sql} AS reason
+            FROM (SELECT *, {rule_sql} AS _rule FROM positioned)
         )
         SELECT * FROM checked
         """
@@ -274,18 +276,26 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
     connection.execute("DROP TABLE line_shifts")
 
     last_line_cut = not scan.ends_with_newline
-    key_columns = ", ".join(typed_value(column) for column in source.columns if column.name in source.key)
+    key_columns = ", ".join(typed_column(column) for column in source.columns if column.name in source.key)
     key_names = ", ".join(source.key)
     record_sql = "concat_ws(',', " + ", ".join(f"coalesce({quote_identifier(name)}, '')" for name in source.column_names) + ")"
-    # Second and later rows with the same key in this file are duplicates of the first one.
+    # Second and later rows with the same key in this file are duplicates of the first one. Keys
+    # that occur more than once are found first (a cheap aggregate), so only their rows are ranked.
+    key_typed = [typed_column(column) for column in source.columns if column.name in source.key]
+    key_match = " AND ".join(f"rows.{name} IS NOT DISTINCT FROM repeated.{name}" for name in key_typed)
     connection.execute(
         f"""
         UPDATE staged_rejects AS target
         SET reason_code = 'duplicate_row',
             reason = 'duplicate of line ' || dup.first_line || ' (same {key_names})'
         FROM (
-            SELECT _source_line, first_value(_source_line) OVER (PARTITION BY {key_columns} ORDER BY _source_line) AS first_line
-            FROM staged_rejects WHERE reason_code IS NULL
+            SELECT rows._source_line,
+                   first_value(rows._source_line) OVER (PARTITION BY {key_columns} ORDER BY rows._source_line) AS first_line
+            FROM staged_rejects AS rows
+            SEMI JOIN (
+                SELECT {key_columns} FROM staged_rejects WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1
+            ) AS repeated ON {key_match}
+            WHERE rows.reason_code IS NULL
         ) AS dup
         WHERE target._source_line = dup._source_line AND dup.first_line <> dup._source_line
         """
@@ -300,7 +310,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
             """
         )
 
-    typed_columns = ", ".join(f"{typed_value(column)} AS {quote_identifier(column.name)}" for column in source.columns)
+    typed_columns = ", ".join(f"{typed_column(column)} AS {quote_identifier(column.name)}" for column in source.columns)
     connection.execute(
         f"""
         INSERT INTO {source.raw_table}
@@ -346,7 +356,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
     if source.time_column is not None and loaded:
         time_column = next(column for column in source.columns if column.name == source.time_column)
         first_time, last_time = connection.execute(
-            f"SELECT min({typed_value(time_column)}), max({typed_value(time_column)}) FROM staged_rejects WHERE reason_code IS NULL"
+            f"SELECT min({typed_column(time_column)}), max({typed_column(time_column)}) FROM staged_rejects WHERE reason_code IS NULL"
         ).fetchone()
     status = "loaded_with_rejects" if rejected else "loaded"
     _register(connection, source, path, scan, sequence, int(loaded), rejected, status, None, now)

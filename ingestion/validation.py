@@ -37,8 +37,32 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def trimmed_column(column: Column) -> str:
+    """Name of the prepared column holding the field's text without surrounding blanks ('' when absent)."""
+    return quote_identifier(f"_t_{column.name}")
+
+
+def typed_column(column: Column) -> str:
+    """Name of the prepared column holding the field cast to its raw type (NULL when empty or unparsable)."""
+    return quote_identifier(f"_v_{column.name}")
+
+
 def _value(column: Column) -> str:
-    return f"trim({quote_identifier(column.name)})"
+    return trimmed_column(column)
+
+
+def prepared_columns_sql(source: Source) -> str:
+    """Select-list computing, once per row, each field's trimmed text and typed value.
+
+    The rules and the load read these instead of trimming and casting again in every check.
+    """
+    parts = []
+    for column in source.columns:
+        text = f"coalesce(trim({quote_identifier(column.name)}), '')"
+        parts.append(f"{text} AS {trimmed_column(column)}")
+        cast_text = f"NULLIF({text}, '')" + (" || '-01'" if column.type == "month" else "")
+        parts.append(f"TRY_CAST({cast_text} AS {column.sql_type}) AS {typed_column(column)}")
+    return ",\n    ".join(parts)
 
 
 def _shown(column: Column) -> str:
@@ -54,10 +78,10 @@ def column_rules(column: Column) -> list[Rule]:
     """The rules of one column, in the order they are checked."""
     value = _value(column)
     name = column.name
-    present = f"({quote_identifier(name)} IS NOT NULL AND {value} <> '')"
+    present = f"({value} <> '')"
     rules: list[Rule] = [
         Rule(
-            f"{present} AND regexp_matches({quote_identifier(name)}, '[\\r\\n]')",
+            f"{present} AND (strpos({value}, chr(10)) > 0 OR strpos({value}, chr(13)) > 0)",
             "line_break_in_field",
             sql_literal(
                 f"{name} contains a line break inside quotes; records must be on one line "
@@ -96,7 +120,7 @@ def column_rules(column: Column) -> list[Rule]:
         rules.append(
             Rule(
                 f"{present} AND (NOT regexp_full_match({value}, {sql_literal(ISO_DATE)}) "
-                f"OR TRY_CAST({value} AS DATE) IS NULL)",
+                f"OR {typed_column(column)} IS NULL)",
                 "malformed_date",
                 f"{sql_literal(name + ' ')} || {_shown(column)} || ' is not a valid date YYYY-MM-DD'",
             )
@@ -105,7 +129,7 @@ def column_rules(column: Column) -> list[Rule]:
         rules.append(
             Rule(
                 f"{present} AND (NOT regexp_full_match({value}, {sql_literal(ISO_MONTH)}) "
-                f"OR TRY_CAST({value} || '-01' AS DATE) IS NULL)",
+                f"OR {typed_column(column)} IS NULL)",
                 "malformed_date",
                 f"{sql_literal(name + ' ')} || {_shown(column)} || ' is not a valid month YYYY-MM'",
             )
@@ -122,7 +146,7 @@ def column_rules(column: Column) -> list[Rule]:
         rules.append(
             Rule(
                 f"{present} AND (NOT regexp_full_match({value}, {sql_literal(ISO_INSTANT)}) "
-                f"OR TRY_CAST({value} AS TIMESTAMPTZ) IS NULL)",
+                f"OR {typed_column(column)} IS NULL)",
                 "malformed_timestamp",
                 f"{sql_literal(name + ' ')} || {_shown(column)} || "
                 + sql_literal(" is not a valid ISO 8601 date-time with UTC offset"),
@@ -169,17 +193,9 @@ def column_rules(column: Column) -> list[Rule]:
     return rules
 
 
-def typed_value(column: Column, cast: str = "CAST") -> str:
-    """SQL casting the (already validated) text of `column` to its raw-table type; NULL when empty."""
-    text = f"NULLIF({_value(column)}, '')"
-    if column.type == "month":
-        text = f"{text} || '-01'"
-    return f"{cast}({text} AS {column.sql_type})"
-
-
 def try_typed_value(column: Column) -> str:
-    """Like `typed_value` but NULL instead of an error for text that does not parse."""
-    return typed_value(column, cast="TRY_CAST")
+    """The field's typed value (prepared once per row), NULL when empty or unparsable."""
+    return typed_column(column)
 
 
 def cross_column_rule(source: Source, row_rule: RowRule) -> Rule:
@@ -195,7 +211,7 @@ def cross_column_rule(source: Source, row_rule: RowRule) -> Rule:
         )
     if isinstance(row_rule, RequiredWhen):
         column, when = columns[row_rule.column], columns[row_rule.when_column]
-        has_value = f"coalesce({_value(column)}, '') <> ''"
+        has_value = f"{_value(column)} <> ''"
         is_case = f"{_value(when)} = {sql_literal(row_rule.value)}"
         return Rule(
             f"({is_case}) <> ({has_value})",
@@ -213,13 +229,16 @@ def row_rules(source: Source) -> list[Rule]:
     return rules + [cross_column_rule(source, row_rule) for row_rule in source.row_rules]
 
 
-def first_failure_sql(source: Source) -> tuple[str, str]:
-    """(reason_code, reason) SQL expressions giving the first rule a row breaks, or NULL for a valid row.
+def first_failure_sql(source: Source) -> tuple[str, str, str]:
+    """SQL for the first rule a row breaks: (rule number, reason_code, reason); NULLs for a valid row.
 
     CASE evaluates conditions in order, so a later rule may assume earlier ones passed: a
-    range check only runs once the number parsed.
+    range check only runs once the number parsed. The conditions are evaluated once, into the
+    rule number (`_rule`); code and message are looked up from it, so the message expressions
+    only run for the few rows that fail.
     """
     rules = row_rules(source)
-    codes = "\n".join(f"    WHEN {rule.condition} THEN {sql_literal(rule.reason_code)}" for rule in rules)
-    messages = "\n".join(f"    WHEN {rule.condition} THEN {rule.message}" for rule in rules)
-    return f"CASE\n{codes}\n    END", f"CASE\n{messages}\n    END"
+    number = "\n".join(f"    WHEN {rule.condition} THEN {index}" for index, rule in enumerate(rules, start=1))
+    codes = "\n".join(f"    WHEN {index} THEN {sql_literal(rule.reason_code)}" for index, rule in enumerate(rules, start=1))
+    messages = "\n".join(f"    WHEN {index} THEN {rule.message}" for index, rule in enumerate(rules, start=1))
+    return f"CASE\n{number}\n    END", f"CASE _rule\n{codes}\n    END", f"CASE _rule\n{messages}\n    END"
