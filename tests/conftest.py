@@ -14,8 +14,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = PROJECT_ROOT / "dbt_project" / "target" / "manifest.json"
 
 
+def manifest_is_current() -> bool:
+    """True when the manifest is newer than every model, macro, seed, test and config file of the project."""
+    if not MANIFEST.exists():
+        return False
+    built = MANIFEST.stat().st_mtime
+    project = PROJECT_ROOT / "dbt_project"
+    sources = [p for p in project.rglob("*") if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts]
+    return all(path.stat().st_mtime <= built for path in sources)
+
+
 def pytest_configure(config) -> None:
-    if MANIFEST.exists():
+    if manifest_is_current():
         return
     env = {**os.environ}
     env.setdefault("VOLTBILL_WAREHOUSE_PATH", str(PROJECT_ROOT / "data" / "warehouse" / "voltbill.duckdb"))
