@@ -33,55 +33,9 @@ valid_readings as (
 
 ),
 
-valid_on_spine as (
-
-    select
-        spine.metering_point_id,
-        spine.interval_start_utc,
-        spine.interval_start_local,
-        spine.local_month,
-        spine.local_hour,
-        valid_readings.energy_kwh,
-        valid_readings.inductive_kvarh,
-        valid_readings.capacitive_kvarh
-    from spine
-    inner join valid_readings
-        on valid_readings.metering_point_id = spine.metering_point_id
-        and valid_readings.interval_start_utc = spine.interval_start_utc
-
-),
-
-valid_by_local_time as (
-
-    select *
-    from (
-        select
-            valid_on_spine.*,
-            row_number() over (
-                partition by metering_point_id, interval_start_local
-                order by interval_start_utc
-            ) as local_time_occurrence
-        from valid_on_spine
-    ) as occurrences
-    where local_time_occurrence = 1
-
-),
-
-local_hour_means as (
-
-    select
-        metering_point_id,
-        local_month,
-        local_hour,
-        {{ decimal_mean('sum(energy_kwh)', 'count(*)') }} as energy_kwh,
-        {{ decimal_mean('sum(inductive_kvarh)', 'count(*)') }} as inductive_kvarh,
-        {{ decimal_mean('sum(capacitive_kvarh)', 'count(*)') }} as capacitive_kvarh
-    from valid_on_spine
-    group by metering_point_id, local_month, local_hour
-
-),
-
-candidates as (
+-- Every spine interval with its valid reading, if any. Estimates are looked up for the gaps
+-- only (a small share of the spine), never joined against every interval.
+readings_on_spine as (
 
     select
         spine.*,
@@ -93,32 +47,148 @@ candidates as (
         valid_readings.capacitive_kvarh as reading_capacitive_kvarh,
         valid_readings.source_file,
         valid_readings.source_line,
-        valid_readings.ingestion_id,
-        week_before.interval_start_utc as week_before_interval_start_utc,
+        valid_readings.ingestion_id
+    from spine
+    left join valid_readings
+        on valid_readings.metering_point_id = spine.metering_point_id
+        and valid_readings.interval_start_utc = spine.interval_start_utc
+
+),
+
+valid_on_spine as (
+
+    select
+        metering_point_id,
+        interval_start_utc,
+        interval_start_local,
+        local_month,
+        local_hour,
+        reading_energy_kwh as energy_kwh,
+        reading_inductive_kvarh as inductive_kvarh,
+        reading_capacitive_kvarh as capacitive_kvarh
+    from readings_on_spine
+    where has_valid_reading
+
+),
+
+gaps as (
+
+    select metering_point_id, interval_start_utc, interval_start_local, local_month, local_hour
+    from readings_on_spine
+    where not has_valid_reading
+
+),
+
+-- Valid readings at the same local wall-clock time 7 days before / after a gap. Where that local
+-- time occurs twice (the 25-hour day) the first occurrence (earliest UTC) is the source.
+week_matches as (
+
+    {% for direction, days in [('before', -7), ('after', 7)] %}
+    select
+        gaps.metering_point_id,
+        gaps.interval_start_utc,
+        '{{ direction }}' as direction,
+        source.interval_start_utc as source_interval_start_utc,
+        source.energy_kwh,
+        source.inductive_kvarh,
+        source.capacitive_kvarh
+    from gaps
+    inner join valid_on_spine as source
+        on source.metering_point_id = gaps.metering_point_id
+        and source.interval_start_local = {{ dbt.dateadd('day', days, 'gaps.interval_start_local') }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+week_sources as (
+
+    select
+        week_matches.*,
+        row_number() over (
+            partition by metering_point_id, interval_start_utc, direction
+            order by source_interval_start_utc
+        ) as occurrence
+    from week_matches
+
+),
+
+gap_months as (
+
+    select distinct metering_point_id, local_month from gaps
+
+),
+
+local_hour_means as (
+
+    select
+        valid_on_spine.metering_point_id,
+        valid_on_spine.local_month,
+        valid_on_spine.local_hour,
+        {{ decimal_mean('sum(valid_on_spine.energy_kwh)', 'count(*)') }} as energy_kwh,
+        {{ decimal_mean('sum(valid_on_spine.inductive_kvarh)', 'count(*)') }} as inductive_kvarh,
+        {{ decimal_mean('sum(valid_on_spine.capacitive_kvarh)', 'count(*)') }} as capacitive_kvarh
+    from valid_on_spine
+    inner join gap_months
+        on gap_months.metering_point_id = valid_on_spine.metering_point_id
+        and gap_months.local_month = valid_on_spine.local_month
+    group by valid_on_spine.metering_point_id, valid_on_spine.local_month, valid_on_spine.local_hour
+
+),
+
+gap_estimates as (
+
+    select
+        gaps.metering_point_id,
+        gaps.interval_start_utc,
+        week_before.source_interval_start_utc as week_before_interval_start_utc,
         week_before.energy_kwh as week_before_energy_kwh,
         week_before.inductive_kvarh as week_before_inductive_kvarh,
         week_before.capacitive_kvarh as week_before_capacitive_kvarh,
-        week_after.interval_start_utc as week_after_interval_start_utc,
+        week_after.source_interval_start_utc as week_after_interval_start_utc,
         week_after.energy_kwh as week_after_energy_kwh,
         week_after.inductive_kvarh as week_after_inductive_kvarh,
         week_after.capacitive_kvarh as week_after_capacitive_kvarh,
         local_hour_means.energy_kwh as hour_mean_energy_kwh,
         local_hour_means.inductive_kvarh as hour_mean_inductive_kvarh,
         local_hour_means.capacitive_kvarh as hour_mean_capacitive_kvarh
-    from spine
-    left join valid_readings
-        on valid_readings.metering_point_id = spine.metering_point_id
-        and valid_readings.interval_start_utc = spine.interval_start_utc
-    left join valid_by_local_time as week_before
-        on week_before.metering_point_id = spine.metering_point_id
-        and week_before.interval_start_local = {{ dbt.dateadd('day', -7, 'spine.interval_start_local') }}
-    left join valid_by_local_time as week_after
-        on week_after.metering_point_id = spine.metering_point_id
-        and week_after.interval_start_local = {{ dbt.dateadd('day', 7, 'spine.interval_start_local') }}
+    from gaps
+    left join week_sources as week_before
+        on week_before.metering_point_id = gaps.metering_point_id
+        and week_before.interval_start_utc = gaps.interval_start_utc
+        and week_before.direction = 'before'
+        and week_before.occurrence = 1
+    left join week_sources as week_after
+        on week_after.metering_point_id = gaps.metering_point_id
+        and week_after.interval_start_utc = gaps.interval_start_utc
+        and week_after.direction = 'after'
+        and week_after.occurrence = 1
     left join local_hour_means
-        on local_hour_means.metering_point_id = spine.metering_point_id
-        and local_hour_means.local_month = spine.local_month
-        and local_hour_means.local_hour = spine.local_hour
+        on local_hour_means.metering_point_id = gaps.metering_point_id
+        and local_hour_means.local_month = gaps.local_month
+        and local_hour_means.local_hour = gaps.local_hour
+
+),
+
+candidates as (
+
+    select
+        readings_on_spine.*,
+        gap_estimates.week_before_interval_start_utc,
+        gap_estimates.week_before_energy_kwh,
+        gap_estimates.week_before_inductive_kvarh,
+        gap_estimates.week_before_capacitive_kvarh,
+        gap_estimates.week_after_interval_start_utc,
+        gap_estimates.week_after_energy_kwh,
+        gap_estimates.week_after_inductive_kvarh,
+        gap_estimates.week_after_capacitive_kvarh,
+        gap_estimates.hour_mean_energy_kwh,
+        gap_estimates.hour_mean_inductive_kvarh,
+        gap_estimates.hour_mean_capacitive_kvarh
+    from readings_on_spine
+    left join gap_estimates
+        on gap_estimates.metering_point_id = readings_on_spine.metering_point_id
+        and gap_estimates.interval_start_utc = readings_on_spine.interval_start_utc
 
 ),
 
