@@ -6,19 +6,51 @@ with readings as (
 
 ),
 
-numbered as (
+-- Most keys were delivered once; only keys delivered again need the window functions below.
+version_counts as (
 
-    select
-        readings.*,
-        row_number() over (
-            partition by metering_point_id, interval_start_utc
-            order by ingestion_seq, source_line
-        ) as revision_number,
-        count(*) over (partition by metering_point_id, interval_start_utc) as versions_count
+    select metering_point_id, interval_start_utc, count(*) as versions_count
     from readings
+    group by metering_point_id, interval_start_utc
 
 ),
 
+counted as (
+
+    select readings.*, version_counts.versions_count
+    from readings
+    inner join version_counts
+        on version_counts.metering_point_id = readings.metering_point_id
+        and version_counts.interval_start_utc = readings.interval_start_utc
+
+),
+
+single_versions as (
+
+    select
+        counted.*,
+        1 as revision_number,
+        false as is_value_changed,
+        cast(null as varchar) as superseded_by_source_file,
+        cast(null as timestamp with time zone) as superseded_at,
+        0 as changed_so_far
+    from counted
+    where versions_count = 1
+
+),
+
+numbered as (
+
+    select
+        counted.*,
+        row_number() over (
+            partition by metering_point_id, interval_start_utc
+            order by ingestion_seq, source_line
+        ) as revision_number
+    from counted
+    where versions_count > 1
+
+),
 compared as (
 
     select
@@ -60,6 +92,7 @@ typed as (
 
 )
 
+{% for versions in ['typed', 'single_versions'] %}
 select
     metering_point_id,
     interval_start_utc,
@@ -79,4 +112,6 @@ select
     ingested_at,
     superseded_by_source_file,
     superseded_at
-from typed
+from {{ versions }}
+{% if not loop.last %}union all{% endif %}
+{% endfor %}
