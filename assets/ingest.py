@@ -137,6 +137,16 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
 INGEST_ASSETS: list[AssetsDefinition] = [build_ingest_asset(source) for source in SOURCES]
 
 
+def _count_summary(warehouse: WarehouseResource, sql: str, headers: tuple[str, str, str], label: str) -> MaterializeResult:
+    """Row count and a Markdown table of `sql`'s (dimension, dimension, count) rows as asset metadata."""
+    with warehouse.connect() as connection:
+        counts = connection.execute(sql).fetchall()
+    table = [f"| {' | '.join(headers)} |", "|---|---|---:|"] + [f"| {a} | {b} | {n} |" for a, b, n in counts]
+    return MaterializeResult(
+        metadata={"dagster/row_count": sum(n for *_, n in counts), label: MetadataValue.md("\n".join(table))}
+    )
+
+
 @asset(
     key=AssetKey(["raw", "rejected_rows"]),
     group_name=INGEST_GROUP,
@@ -149,16 +159,11 @@ INGEST_ASSETS: list[AssetsDefinition] = [build_ingest_asset(source) for source i
     ),
 )
 def rejected_rows(warehouse: WarehouseResource) -> MaterializeResult:
-    with warehouse.connect() as connection:
-        counts = connection.execute(
-            "SELECT source, reason_code, count(*) AS rows FROM raw.rejected_rows GROUP BY ALL ORDER BY 1, 3 DESC"
-        ).fetchall()
-    table = ["| source | reason | rows |", "|---|---|---:|"] + [f"| {s} | {r} | {n} |" for s, r, n in counts]
-    return MaterializeResult(
-        metadata={
-            "dagster/row_count": sum(n for *_, n in counts),
-            "by_source_and_reason": MetadataValue.md("\n".join(table)),
-        }
+    return _count_summary(
+        warehouse,
+        "SELECT source, reason_code, count(*) FROM raw.rejected_rows GROUP BY ALL ORDER BY 1, 3 DESC",
+        ("source", "reason", "rows"),
+        "by_source_and_reason",
     )
 
 
@@ -171,11 +176,9 @@ def rejected_rows(warehouse: WarehouseResource) -> MaterializeResult:
     description="Registry of every file ingested, by content hash: what makes re-ingesting a file a no-op.",
 )
 def ingested_files(warehouse: WarehouseResource) -> MaterializeResult:
-    with warehouse.connect() as connection:
-        counts = connection.execute(
-            "SELECT source, status, count(*) AS files FROM raw.ingested_files GROUP BY ALL ORDER BY 1, 2"
-        ).fetchall()
-    table = ["| source | status | files |", "|---|---|---:|"] + [f"| {s} | {st} | {n} |" for s, st, n in counts]
-    return MaterializeResult(
-        metadata={"dagster/row_count": sum(n for *_, n in counts), "by_source_and_status": MetadataValue.md("\n".join(table))}
+    return _count_summary(
+        warehouse,
+        "SELECT source, status, count(*) FROM raw.ingested_files GROUP BY ALL ORDER BY 1, 2",
+        ("source", "status", "files"),
+        "by_source_and_status",
     )
