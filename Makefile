@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# The venv's tools first: dagster-dbt looks for `dbt` on PATH when `dagster dev` re-parses the project.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DAGSTER_HOME := $(CURDIR)
 export VOLTBILL_DATA_DIR ?= $(CURDIR)/data
 export VOLTBILL_WAREHOUSE_PATH ?= $(VOLTBILL_DATA_DIR)/warehouse/voltbill.duckdb

@@ -70,8 +70,9 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt beside this interpreter (the project's venv), whether or not the venv is on PATH.
-    dbt_executable = Path(sys.executable).parent / "dbt"
+    # The dbt of this interpreter's environment (the project's venv), whether or not it is on PATH:
+    # sys.prefix is the venv even when the interpreter was started through a resolved symlink.
+    dbt_executable = Path(sys.prefix) / "bin" / "dbt"
     return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
