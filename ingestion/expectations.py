@@ -371,11 +371,14 @@ def validate_frame(source: Source, frame: pandas.DataFrame) -> SuiteResult:
     DECIMAL columns holding `decimal.Decimal` objects are converted to float for validation only
     (the suites check ranges and sets, where float precision is ample); `frame` is not modified.
     """
-    prepared = _prepare_frame(source, frame)
-    suite = _cached_suite(source)
     date_columns = frozenset(column.name for column in source.columns if column.type in ("date", "month"))
+    return run_suite(_cached_suite(source), source.name, _prepare_frame(source, frame), date_columns)
+
+
+def run_suite(suite: Any, batch_name: str, prepared: pandas.DataFrame, date_columns: frozenset[str]) -> SuiteResult:
+    """Run a suite over an in-memory frame in the process-wide ephemeral context."""
     with _LOCK, _quiet():
-        batch_definition = _batch_definition(source.name)
+        batch_definition = _batch_definition(batch_name)
         batch = batch_definition.get_batch(batch_parameters={"dataframe": prepared})
         result = batch.validate(
             suite,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor
 
 from assets.ingest import INGEST_ASSETS, ingested_files, rejected_rows
+from assets.quality import MART_CHECKS
 from assets.reports import warehouse_copy
 from orchestration.dbt import dbt_resource, warehouse_models
 from orchestration.jobs import pipeline_job
@@ -14,6 +15,7 @@ from voltbill.paths import inbox_dir, serving_dir, warehouse_path
 
 defs = Definitions(
     assets=[*INGEST_ASSETS, rejected_rows, ingested_files, warehouse_models, warehouse_copy],
+    asset_checks=MART_CHECKS,
     jobs=[pipeline_job],
     sensors=[landing_zone_sensor],
     resources={

@@ -54,3 +54,10 @@ def test_ingest_assets_carry_a_blocking_expectations_check() -> None:
         specs = {key.name: graph.get_check_spec(key) for key in node.check_keys}
         assert specs[f"{source.name}_expectations"].blocking
         assert "no_quarantined_rows" in specs
+
+
+def test_the_monthly_consumption_mart_has_a_blocking_expectations_check() -> None:
+    graph = asset_graph()
+    node = graph.get(AssetKey(["marts", "fct_monthly_consumption"]))
+    specs = {key.name: graph.get_check_spec(key) for key in node.check_keys}
+    assert specs["fct_monthly_consumption_expectations"].blocking
