@@ -34,6 +34,7 @@ from ingestion.validation import first_failure_sql, prepared_columns_sql, quote_
 logger = logging.getLogger(__name__)
 
 RECORD_MAX_CHARS = 2000
+TRUNCATED_LINE_REASON = "the file does not end with a newline, so its last line was cut off in transfer"
 
 # Errors that say nothing about the file: the load is retried on the next run instead of rejecting it.
 ENVIRONMENT_ERRORS = (
@@ -276,12 +277,12 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
     connection.execute("DROP TABLE line_shifts")
 
     last_line_cut = not scan.ends_with_newline
-    key_columns = ", ".join(typed_column(column) for column in source.columns if column.name in source.key)
+    key_typed = [typed_column(column) for column in source.columns if column.name in source.key]
+    key_columns = ", ".join(key_typed)
     key_names = ", ".join(source.key)
     record_sql = "concat_ws(',', " + ", ".join(f"coalesce({quote_identifier(name)}, '')" for name in source.column_names) + ")"
     # Second and later rows with the same key in this file are duplicates of the first one. Keys
     # that occur more than once are found first (a cheap aggregate), so only their rows are ranked.
-    key_typed = [typed_column(column) for column in source.columns if column.name in source.key]
     key_match = " AND ".join(f"rows.{name} IS NOT DISTINCT FROM repeated.{name}" for name in key_typed)
     connection.execute(
         f"""
@@ -304,8 +305,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         connection.execute(
             f"""
             UPDATE staged_rejects
-            SET reason_code = 'truncated_line',
-                reason = 'the file does not end with a newline, so its last line was cut off in transfer'
+            SET reason_code = 'truncated_line', reason = {sql_literal(TRUNCATED_LINE_REASON)}
             WHERE _source_line = {scan.line_count}
             """
         )
@@ -331,7 +331,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
     for line, error_type, csv_line, error_message in csv_errors:
         code, reason = CSV_ERROR_REASONS.get(error_type, ("malformed_csv", "the line is not valid CSV"))
         if last_line_cut and int(line) == scan.line_count:
-            code, reason = "truncated_line", "the file does not end with a newline, so its last line was cut off in transfer"
+            code, reason = "truncated_line", TRUNCATED_LINE_REASON
         reason = reason.format(n=len(source.columns))
         connection.execute(
             "INSERT INTO raw.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

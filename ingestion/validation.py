@@ -47,10 +47,6 @@ def typed_column(column: Column) -> str:
     return quote_identifier(f"_v_{column.name}")
 
 
-def _value(column: Column) -> str:
-    return trimmed_column(column)
-
-
 def prepared_columns_sql(source: Source) -> str:
     """Select-list computing, once per row, each field's trimmed text and typed value.
 
@@ -67,7 +63,7 @@ def prepared_columns_sql(source: Source) -> str:
 
 def _shown(column: Column) -> str:
     """SQL for the value as shown in a message: quoted and cut to 60 characters."""
-    return f"'''' || left({_value(column)}, 60) || ''''"
+    return f"'''' || left({trimmed_column(column)}, 60) || ''''"
 
 
 def _decimal_pattern(column: Column) -> str:
@@ -76,7 +72,7 @@ def _decimal_pattern(column: Column) -> str:
 
 def column_rules(column: Column) -> list[Rule]:
     """The rules of one column, in the order they are checked."""
-    value = _value(column)
+    value = trimmed_column(column)
     name = column.name
     present = f"({value} <> '')"
     rules: list[Rule] = [
@@ -155,7 +151,7 @@ def column_rules(column: Column) -> list[Rule]:
     if column.type in ("integer", "decimal"):
         rules.append(
             Rule(
-                f"{present} AND {try_typed_value(column)} IS NULL",
+                f"{present} AND {typed_column(column)} IS NULL",
                 "out_of_range",
                 f"{sql_literal(name + ' ')} || {_shown(column)} || "
                 + sql_literal(f" is too large for the column ({column.sql_type})"),
@@ -176,7 +172,7 @@ def column_rules(column: Column) -> list[Rule]:
         words = "is negative" if column.minimum == 0 else f"is below the minimum {column.minimum:g}"
         rules.append(
             Rule(
-                f"{present} AND {try_typed_value(column)} < {column.minimum}",
+                f"{present} AND {typed_column(column)} < {column.minimum}",
                 code,
                 f"{sql_literal(name + ' ')} || {_shown(column)} || {sql_literal(' ' + words)}",
             )
@@ -184,7 +180,7 @@ def column_rules(column: Column) -> list[Rule]:
     if column.maximum is not None:
         rules.append(
             Rule(
-                f"{present} AND {try_typed_value(column)} > {column.maximum}",
+                f"{present} AND {typed_column(column)} > {column.maximum}",
                 "above_maximum",
                 f"{sql_literal(name + ' ')} || {_shown(column)} || "
                 + sql_literal(f" is above the maximum {column.maximum:g}"),
@@ -193,26 +189,21 @@ def column_rules(column: Column) -> list[Rule]:
     return rules
 
 
-def try_typed_value(column: Column) -> str:
-    """The field's typed value (prepared once per row), NULL when empty or unparsable."""
-    return typed_column(column)
-
-
 def cross_column_rule(source: Source, row_rule: RowRule) -> Rule:
     """A rule relating two columns of a row (checked after every column passed its own rules)."""
     columns = {column.name: column for column in source.columns}
     if isinstance(row_rule, NotBefore):
         earlier, later = columns[row_rule.earlier], columns[row_rule.later]
         return Rule(
-            f"{try_typed_value(later)} < {try_typed_value(earlier)}",
+            f"{typed_column(later)} < {typed_column(earlier)}",
             "inconsistent_row",
             f"{sql_literal(later.name + ' ')} || {_shown(later)} || "
             f"{sql_literal(' is before ' + earlier.name + ' ')} || {_shown(earlier)}",
         )
     if isinstance(row_rule, RequiredWhen):
         column, when = columns[row_rule.column], columns[row_rule.when_column]
-        has_value = f"{_value(column)} <> ''"
-        is_case = f"{_value(when)} = {sql_literal(row_rule.value)}"
+        has_value = f"{trimmed_column(column)} <> ''"
+        is_case = f"{trimmed_column(when)} = {sql_literal(row_rule.value)}"
         return Rule(
             f"({is_case}) <> ({has_value})",
             "inconsistent_row",
