@@ -231,27 +231,15 @@ select
         when 'same_local_time_7_days_earlier' then week_before_interval_start_utc
         when 'same_local_time_7_days_later' then week_after_interval_start_utc
     end as estimation_source_interval_start_utc,
+    {%- for measure in ['energy_kwh', 'inductive_kvarh', 'capacitive_kvarh'] %}
     cast(case
-        when has_valid_reading then reading_energy_kwh
-        when estimation_method = 'same_local_time_7_days_earlier' then week_before_energy_kwh
-        when estimation_method = 'same_local_time_7_days_later' then week_after_energy_kwh
-        when estimation_method = 'local_hour_mean_of_month' then hour_mean_energy_kwh
+        when has_valid_reading then reading_{{ measure }}
+        when estimation_method = 'same_local_time_7_days_earlier' then week_before_{{ measure }}
+        when estimation_method = 'same_local_time_7_days_later' then week_after_{{ measure }}
+        when estimation_method = 'local_hour_mean_of_month' then hour_mean_{{ measure }}
         else 0
-    end as decimal(18, 3)) as energy_kwh,
-    cast(case
-        when has_valid_reading then reading_inductive_kvarh
-        when estimation_method = 'same_local_time_7_days_earlier' then week_before_inductive_kvarh
-        when estimation_method = 'same_local_time_7_days_later' then week_after_inductive_kvarh
-        when estimation_method = 'local_hour_mean_of_month' then hour_mean_inductive_kvarh
-        else 0
-    end as decimal(18, 3)) as inductive_kvarh,
-    cast(case
-        when has_valid_reading then reading_capacitive_kvarh
-        when estimation_method = 'same_local_time_7_days_earlier' then week_before_capacitive_kvarh
-        when estimation_method = 'same_local_time_7_days_later' then week_after_capacitive_kvarh
-        when estimation_method = 'local_hour_mean_of_month' then hour_mean_capacitive_kvarh
-        else 0
-    end as decimal(18, 3)) as capacitive_kvarh,
+    end as decimal(18, 3)) as {{ measure }},
+    {%- endfor %}
     revision_number,
     source_file,
     source_line,
