@@ -1,0 +1,101 @@
+"""Prophet with temperature and holiday regressors, configured for intraday load.
+
+Load shape differs between working and non-working days, so the daily seasonality is two
+conditional seasonalities (working days; weekends, holidays and bridge days) instead of one.
+Temperature enters as regressors: the value, its square (heating and cooling both raise load),
+24 h smoothed temperature (thermal inertia) and the day's maximum; Saturday-like and
+Sunday-like days enter as holiday-style regressors. Time is local wall-clock time, so the daily
+shape stays put across daylight-saving changes. Trend flexibility is kept low: day-ahead
+forecasts suffer more from a trend that chases the last weeks than from one that is too stiff.
+Yearly seasonality is left to temperature unless two years of history are there.
+
+Prophet is slow to fit (seconds per series); it is meant for group series, not per meter.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from forecasting.features import temperature_matrices
+from forecasting.models.base import CALIBRATION_DAYS, FittedModel, Forecaster, ForecastOrigin
+
+logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
+logging.getLogger("prophet").setLevel(logging.WARNING)
+
+DAILY_FOURIER_ORDER = 12
+
+
+class _FittedProphet(FittedModel):
+    def __init__(self, origin: ForecastOrigin, model, frame: pd.DataFrame, calibration_rows: np.ndarray) -> None:
+        self.origin = origin
+        self.model = model
+        self.frame = frame
+        self.calibration_rows = calibration_rows
+
+    def predict(self) -> np.ndarray:
+        return self.model.predict(self.frame.iloc[self.origin.target_rows])["yhat"].to_numpy()
+
+    def residuals(self) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.calibration_rows
+        fitted = self.model.predict(self.frame.iloc[rows])["yhat"].to_numpy()
+        series = self.origin.series
+        return series.value[rows] - fitted, series.slot[rows] * series.spec.freq_minutes // 60
+
+
+class ProphetModel(Forecaster):
+    name = "prophet"
+    requires_temperature = True
+    min_history_days = 56
+
+    def __init__(self, window_days: int = 365, changepoint_prior_scale: float = 0.01):
+        self.window_days = window_days
+        self.changepoint_prior_scale = changepoint_prior_scale
+
+    def _frame(self, origin: ForecastOrigin) -> pd.DataFrame:
+        series = origin.series
+        temperature = temperature_matrices(series)
+        day, slot = series.day_number, series.slot
+        day_type = series.day_type[day]
+        t = series.temperature
+        return pd.DataFrame(
+            {
+                "ds": series.local_time,
+                "y": series.value,
+                "temperature": t,
+                "temperature_squared": t**2,
+                "temperature_smoothed": temperature.smoothed[-1][day, slot],
+                "temperature_day_max": temperature.day_max[day, slot],
+                "working_day": day_type < 5,
+                "non_working_day": day_type >= 5,
+                "saturday_like": (day_type == 5).astype(float),
+                "sunday_like": (day_type == 6).astype(float),
+            }
+        )
+
+    def fit(self, origin: ForecastOrigin) -> FittedModel:
+        from prophet import Prophet  # slow import, only when Prophet is used
+
+        series = origin.series
+        frame = self._frame(origin)
+        first_day = max(0, origin.day - self.window_days)
+        rows = np.flatnonzero(
+            (series.day_number >= first_day) & (series.index < origin.cutoff) & ~np.isnan(series.value) & ~np.isnan(series.temperature)
+        )
+        model = Prophet(
+            growth="linear",
+            changepoint_prior_scale=self.changepoint_prior_scale,
+            yearly_seasonality=origin.history_days() >= 730,
+            weekly_seasonality=3,
+            daily_seasonality=False,
+            uncertainty_samples=0,
+        )
+        model.add_seasonality("daily_working", period=1, fourier_order=DAILY_FOURIER_ORDER, condition_name="working_day")
+        model.add_seasonality("daily_non_working", period=1, fourier_order=DAILY_FOURIER_ORDER, condition_name="non_working_day")
+        for regressor in ("temperature", "temperature_squared", "temperature_smoothed", "temperature_day_max", "saturday_like", "sunday_like"):
+            model.add_regressor(regressor)
+        model.fit(frame.iloc[rows])
+        calibration_rows = rows[series.day_number[rows] >= origin.day - CALIBRATION_DAYS]
+        return _FittedProphet(origin, model, frame, calibration_rows)

@@ -1,0 +1,49 @@
+"""P10 and P90 from each model's own recent errors, by local hour of day.
+
+For every model alike: P10 = P50 + the 10th percentile, P90 = P50 + the 90th percentile of its
+residuals (actual − fitted) over the last 28 known days, taken per local hour when an hour has
+at least `MIN_RESIDUALS_PER_HOUR`, else over all hours. Empirical, distribution-free, cheap
+enough for thousands of series, and checked by the pinball loss in every backtest. Bounds
+never cross the median, and P10 is not below zero for a series that has never been negative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_RESIDUALS_PER_HOUR = 20
+QUANTILE_LEVELS = (0.1, 0.5, 0.9)
+
+
+def residual_offsets(residuals: np.ndarray, hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per local hour 0-23: the 10th and 90th percentile offsets (NaN when no residuals)."""
+    low = np.full(24, np.nan)
+    high = np.full(24, np.nan)
+    keep = ~np.isnan(residuals)
+    residuals, hours = residuals[keep], hours[keep]
+    if len(residuals) == 0:
+        return low, high
+    overall = np.quantile(residuals, [0.1, 0.9])
+    for hour in range(24):
+        in_hour = residuals[hours == hour]
+        if len(in_hour) >= MIN_RESIDUALS_PER_HOUR:
+            low[hour], high[hour] = np.quantile(in_hour, [0.1, 0.9])
+        else:
+            low[hour], high[hour] = overall
+    return low, high
+
+
+def quantile_band(
+    point: np.ndarray,
+    target_hours: np.ndarray,
+    residuals: np.ndarray,
+    residual_hours: np.ndarray,
+    non_negative: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """P10 and P90 around the point forecast; equal to it when there is nothing to calibrate on."""
+    low, high = residual_offsets(residuals, residual_hours)
+    p10 = point + np.nan_to_num(np.minimum(low[target_hours], 0.0))
+    p90 = point + np.nan_to_num(np.maximum(high[target_hours], 0.0))
+    if non_negative:
+        p10 = np.maximum(p10, 0.0)
+    return p10, p90
