@@ -37,6 +37,7 @@ import pytest
 from ingestion.loader import ingest_source
 from ingestion.raw_schema import create_raw_schema
 from ingestion.sources import METER_READINGS
+from tests.forecasting_tables import create_forecasting_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -264,6 +265,8 @@ def load_raw(path: Path, inbox: Path) -> None:
     raw = build_raw()
     with duckdb.connect(str(path)) as con:
         create_raw_schema(con)
+        # the forecasting assets create their (empty) tables before dbt runs; the dbt build reads them
+        create_forecasting_tables(con)
         for table, rows in raw.rows.items():
             placeholders = ", ".join("?" * len(rows[0]))
             con.executemany(f"INSERT INTO raw.{table} VALUES ({placeholders})", rows)
