@@ -59,6 +59,7 @@ def day_types(
     if working_day_flags is not None:
         flags = np.asarray(working_day_flags, dtype=float)
         is_holiday |= (flags == 0) & (weekday < SATURDAY)
+        is_holiday &= ~(flags == 1)
     is_bridge = _bridge_days(dates, weekday, is_holiday, holiday_set)
     day_type = weekday.copy()
     day_type[is_holiday] = SUNDAY_OR_HOLIDAY

@@ -75,8 +75,8 @@ def run_model(model: models.Forecaster, origin: ForecastOrigin) -> DayForecast:
     series = origin.series
     rows = origin.target_rows
     hours = series.local_time[rows].hour.to_numpy()
-    non_negative = bool(np.nanmin(series.value[: rows[0]], initial=0.0) >= 0)
-    p10, p90 = quantile_band(point, hours, residuals, residual_hours, non_negative)
+    non_negative = bool(np.nanmin(series.raw_value[: rows[0]], initial=0.0) >= 0)
+    p10, point, p90 = quantile_band(point, hours, residuals, residual_hours, non_negative)
     return DayForecast(
         delivery_date=origin.delivery_date,
         timestamps=series.index[rows],

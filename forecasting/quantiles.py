@@ -4,7 +4,7 @@ For every model alike: P10 = P50 + the 10th percentile, P90 = P50 + the 90th per
 residuals (actual − fitted) over the last 28 known days, taken per local hour when an hour has
 at least `MIN_RESIDUALS_PER_HOUR`, else over all hours. Empirical, distribution-free, cheap
 enough for thousands of series, and checked by the pinball loss in every backtest. Bounds
-never cross the median, and P10 is not below zero for a series that has never been negative.
+never cross the median, and nothing is below zero for a series that has never been negative.
 """
 
 from __future__ import annotations
@@ -39,11 +39,15 @@ def quantile_band(
     residuals: np.ndarray,
     residual_hours: np.ndarray,
     non_negative: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """P10 and P90 around the point forecast; equal to it when there is nothing to calibrate on."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P10, P50 and P90: the band around the point forecast, equal to it when there is nothing
+    to calibrate on. For a series that has never been negative, a negative point forecast (a
+    regression can produce one at night) is raised to zero first, so P10 ≤ P50 ≤ P90 holds."""
     low, high = residual_offsets(residuals, residual_hours)
+    if non_negative:
+        point = np.maximum(point, 0.0)
     p10 = point + np.nan_to_num(np.minimum(low[target_hours], 0.0))
     p90 = point + np.nan_to_num(np.maximum(high[target_hours], 0.0))
     if non_negative:
         p10 = np.maximum(p10, 0.0)
-    return p10, p90
+    return p10, point, p90

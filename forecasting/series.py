@@ -23,6 +23,7 @@ from forecasting.calendar import day_types
 SUPPORTED_FREQUENCIES = {"15min": 15, "30min": 30, "60min": 60, "1h": 60, "h": 60}
 OUTLIER_MAD_MULTIPLE = 10.0
 OUTLIER_WINDOW_DAYS = 28
+OUTLIER_MEDIAN_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -175,17 +176,18 @@ def build_series_frame(
     if timestamps.tz is None:
         raise ValueError("timestamps must carry a UTC offset or time zone")
     timestamps = timestamps.tz_convert("UTC").as_unit("ns")
-    off_grid = (timestamps.asi8 % spec.freq.value) != 0
-    if off_grid.any():
-        first = timestamps[off_grid.argmax()]
-        raise ValueError(f"timestamp {first.isoformat()} is not on the {spec.freq_minutes}-minute grid")
-    data = frame.assign(timestamp=timestamps).drop_duplicates("timestamp", keep="last").set_index("timestamp").sort_index()
-    first_day = data.index[0].tz_convert(spec.timezone).date()
-    last_day = data.index[-1].tz_convert(spec.timezone).date()
+    first_day = timestamps.min().tz_convert(spec.timezone).date()
+    last_day = timestamps.max().tz_convert(spec.timezone).date()
     if extend_to is not None and extend_to > last_day:
         last_day = extend_to
     start, _ = spec.day_bounds_utc(first_day)
     _, end = spec.day_bounds_utc(last_day)
+    # The grid starts at local midnight, which is not a whole hour of UTC in every time zone.
+    off_grid = ((timestamps.asi8 - start.as_unit("ns").value) % spec.freq.value) != 0
+    if off_grid.any():
+        first = timestamps[off_grid.argmax()]
+        raise ValueError(f"timestamp {first.isoformat()} is not on the {spec.freq_minutes}-minute grid")
+    data = frame.assign(timestamp=timestamps).drop_duplicates("timestamp", keep="last").set_index("timestamp").sort_index()
     grid = pd.date_range(start, end, freq=spec.freq, inclusive="left", name="timestamp").as_unit("ns")
     data = data.reindex(grid)
     raw_value = pd.to_numeric(data["value"], errors="coerce").to_numpy(dtype=float)
@@ -197,27 +199,41 @@ def build_series_frame(
     working = None
     if "is_working_day" in data.columns:
         working = pd.to_numeric(data["is_working_day"], errors="coerce").to_numpy(dtype=float)
-    value, quality = clean_values(raw_value, spec)
+    local = grid.tz_convert(spec.timezone)
+    local_day = (local.tz_localize(None).values.astype("datetime64[D]") - np.datetime64(first_day, "D")).astype(np.int64)
+    value, quality = clean_values(raw_value, local_day, ((local.hour * 60 + local.minute) // spec.freq_minutes).to_numpy(), spec)
     if temperature is not None:
         quality.missing_temperature = int(np.isnan(temperature).sum())
     return SeriesFrame(spec, grid, raw_value, value, temperature, working, quality)
 
 
-def clean_values(raw: np.ndarray, spec: SeriesSpec) -> tuple[np.ndarray, SeriesQuality]:
-    """NaN for negative values and for outliers far from the same slot's recent median."""
+def clean_values(raw: np.ndarray, local_day: np.ndarray, slot: np.ndarray, spec: SeriesSpec) -> tuple[np.ndarray, SeriesQuality]:
+    """NaN for negative values and for outliers far from the same slot's recent median.
+
+    The median and the median absolute deviation are taken per period of day over the
+    previous `OUTLIER_WINDOW_DAYS` days up to and including the value's own day (trailing,
+    never centred), so whether a value counts as an outlier never depends on later data.
+    Gaps are counted up to the last known value (the days being forecast are not gaps).
+    """
     value = raw.copy()
-    quality = SeriesQuality(missing_values=int(np.isnan(raw).sum()))
+    known = np.flatnonzero(~np.isnan(raw))
+    quality = SeriesQuality(missing_values=int(np.isnan(raw[: known[-1] + 1]).sum()) if len(known) else 0)
     negative = value < 0
     quality.negative_values = int(negative.sum())
     value[negative] = np.nan
-    slots = spec.slots_per_day
-    series = pd.Series(value)
-    window = OUTLIER_WINDOW_DAYS * slots
-    median = series.rolling(window, min_periods=7 * slots, center=True).median()
-    deviation = (series - median).abs()
-    mad = deviation.rolling(window, min_periods=7 * slots, center=True).median()
-    scale = np.maximum(mad.to_numpy(), 1e-9 + 0.01 * np.abs(median.to_numpy()))
-    outlier = (deviation.to_numpy() > OUTLIER_MAD_MULTIPLE * scale) & ~np.isnan(median.to_numpy())
+    days = int(local_day.max()) + 1
+    by_day = np.full((days, spec.slots_per_day), np.nan)
+    by_day[local_day, slot] = value  # on a 25-hour day the repeated hour's later value stands in
+    trailing = pd.DataFrame(by_day).rolling(OUTLIER_WINDOW_DAYS, min_periods=7)
+    median = trailing.median().to_numpy()
+    mad = pd.DataFrame(np.abs(by_day - median)).rolling(OUTLIER_WINDOW_DAYS, min_periods=7).median().to_numpy()
+    median_long, mad_long = median[local_day, slot], mad[local_day, slot]
+    # A floor of 10 % of the median: weekend mornings sit far from a weekday-dominated median
+    # without being wrong, so only a value more than double (or less than zero of) its usual
+    # level is taken out.
+    scale = np.maximum(mad_long, 1e-9 + OUTLIER_MEDIAN_SHARE * np.abs(median_long))
+    with np.errstate(invalid="ignore"):
+        outlier = (np.abs(value - median_long) > OUTLIER_MAD_MULTIPLE * scale) & ~np.isnan(median_long)
     quality.outliers = int(outlier.sum())
     value[outlier] = np.nan
     return value, quality
