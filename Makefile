@@ -17,8 +17,15 @@ SAMPLE_MONTHS ?= 13
 BENCH_METERS ?= 1000
 # Console log level of CLI runs (the UI keeps every event at DEBUG regardless).
 RUN_LOG_CONFIG := {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# make run: the pipeline (what the `pipeline` job runs), then the day-ahead forecast for the last
+# FORECAST_DAYS delivery days up to the day after the last metered one (one run, single-run
+# backfill), then the dbt models and serving copy that read the forecasts.
+FORECAST_DAYS ?= 8
+DAY_AHEAD_ASSETS := key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans"
+PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS))
+FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+
 
-.PHONY: run test dev manifest sample system-check bench docs clean help
+.PHONY: run test dev manifest sample system-check bench bench-forecast docs clean help
 
 help:
 	@echo "make run    - install, generate the sample portfolio, materialise every asset, print the outputs"
@@ -49,7 +56,10 @@ sample: $(VENV)/.installed
 
 run: manifest sample
 	$(BIN)/voltbill recover-runs
-	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*' --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(PIPELINE_ASSETS)' --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(DAY_AHEAD_ASSETS)' \
+		--partition-range "$$($(BIN)/voltbill delivery-days --last $(FORECAST_DAYS))" --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(FORECAST_MARTS)' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/voltbill outputs
 
 dev: manifest
@@ -60,6 +70,9 @@ test: manifest
 
 bench: manifest
 	$(BIN)/python -m tests.benchmarks.bench_pipeline --meters $(BENCH_METERS)
+
+bench-forecast: $(VENV)/.installed
+	$(BIN)/python -m tests.benchmarks.bench_forecast
 
 clean:
 	rm -rf data/inbox/*/ data/truth data/warehouse data/serving data/outputs .dagster dbt_project/target

@@ -45,3 +45,11 @@ def purchase_plan(
         plan[f"forecast_{level}_mwh"] = [to_mwh(value, FORECAST_PRECISION_MWH) for value in plan[level]]
     plan["plan_quantile"] = quantile
     return plan
+
+
+def plan_rows(group_forecasts: pd.DataFrame, quantile: str = "p50", volume_step_mwh: Decimal = DEFAULT_VOLUME_STEP_MWH) -> pd.DataFrame:
+    """Purchase-plan rows from the balancing-group rows of `forecasting.series_forecasts`
+    (p10_kwh, p50_kwh, p90_kwh per period), in the layout of `forecasting.purchase_plans`."""
+    renamed = group_forecasts.rename(columns={"p10_kwh": "p10", "p50_kwh": "p50", "p90_kwh": "p90", "series_id": "balancing_group_id"})
+    plan = purchase_plan(renamed, quantile, volume_step_mwh)
+    return plan.rename(columns={"members_count": "metering_points_count", "members_without_forecast": "metering_points_without_forecast"})

@@ -17,19 +17,26 @@ QUANTILE_LEVELS = (0.1, 0.5, 0.9)
 
 def residual_offsets(residuals: np.ndarray, hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per local hour 0-23: the 10th and 90th percentile offsets (NaN when no residuals)."""
-    low = np.full(24, np.nan)
-    high = np.full(24, np.nan)
     keep = ~np.isnan(residuals)
-    residuals, hours = residuals[keep], hours[keep]
+    residuals, hours = residuals[keep], np.asarray(hours)[keep].astype(np.int64)
     if len(residuals) == 0:
-        return low, high
+        return np.full(24, np.nan), np.full(24, np.nan)
     overall = np.quantile(residuals, [0.1, 0.9])
-    for hour in range(24):
-        in_hour = residuals[hours == hour]
-        if len(in_hour) >= MIN_RESIDUALS_PER_HOUR:
-            low[hour], high[hour] = np.quantile(in_hour, [0.1, 0.9])
-        else:
-            low[hour], high[hour] = overall
+    low, high = np.full(24, overall[0]), np.full(24, overall[1])
+    # All hours at once: sort by (hour, residual), then interpolate inside each hour's run
+    # exactly as np.quantile's default (linear) method does.
+    order = np.lexsort((residuals, hours))
+    ordered, ordered_hours = residuals[order], hours[order]
+    counts = np.bincount(ordered_hours, minlength=24)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    enough = counts >= MIN_RESIDUALS_PER_HOUR
+    for level, target in ((0.1, low), (0.9, high)):
+        position = (counts[enough] - 1) * level
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, counts[enough] - 1)
+        weight = position - below
+        first = starts[enough]
+        target[enough] = ordered[first + below] * (1 - weight) + ordered[first + above] * weight
     return low, high
 
 

@@ -272,9 +272,14 @@ def _parse_working_day(text: pd.Series, reasons: np.ndarray) -> pd.Series:
 
 
 def _reject_off_grid(timestamps: pd.Series, text: pd.Series, spec: SeriesSpec, reasons: np.ndarray) -> None:
-    """The grid rule of `build_series_frame`: a multiple of the resolution since the epoch, in UTC."""
+    """The grid rule of `build_series_frame`: whole intervals from local midnight of the first day."""
+    known = timestamps.notna().to_numpy()
+    if not known.any():
+        return
+    first_day = timestamps[known].min().tz_convert(spec.timezone).date()
+    start, _ = spec.day_bounds_utc(first_day)
     nanoseconds = timestamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    off_grid = timestamps.notna().to_numpy() & (nanoseconds % spec.freq.value != 0)
+    off_grid = known & ((nanoseconds - start.as_unit("ns").value) % spec.freq.value != 0)
     values = text.to_numpy()
     _note(reasons, off_grid, lambda row: f"the timestamp {values[row]!r} is not on the {spec.freq_minutes}-minute grid")
 

@@ -16,6 +16,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from assets.forecasting_tables import create_forecasting_tables
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 from voltbill.paths import PROJECT_ROOT
 
@@ -66,6 +67,10 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     # The dbt profile reads the warehouse path from the environment: hand it the resource's path
     # so dbt and the Python writers always use the same file.
     os.environ["VOLTBILL_WAREHOUSE_PATH"] = warehouse.path
+    # The forecasting models read tables the forecasting assets write; on a new warehouse they
+    # exist, empty, before the first forecast.
+    with warehouse.connect() as connection:
+        create_forecasting_tables(connection)
     yield from dbt.cli(["build"], context=context).stream()
 
 

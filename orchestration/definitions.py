@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
+from assets.forecasting import FORECASTING_ASSETS
 from assets.ingest import INGEST_ASSETS, ingested_files, rejected_rows
 from assets.quality import MART_CHECKS
 from assets.reports import warehouse_copy
 from orchestration.dbt import dbt_resource, warehouse_models
-from orchestration.jobs import pipeline_job
+from orchestration.jobs import day_ahead_job, pipeline_job
 from orchestration.resources import LandingZoneResource, ServingResource, WarehouseResource
+from orchestration.schedules import day_ahead_schedule
 from orchestration.sensors import landing_zone_sensor
 from voltbill.paths import inbox_dir, serving_dir, warehouse_path
 
 defs = Definitions(
-    assets=[*INGEST_ASSETS, rejected_rows, ingested_files, warehouse_models, warehouse_copy],
+    assets=[*INGEST_ASSETS, rejected_rows, ingested_files, warehouse_models, *FORECASTING_ASSETS, warehouse_copy],
     asset_checks=MART_CHECKS,
-    jobs=[pipeline_job],
+    jobs=[pipeline_job, day_ahead_job],
+    schedules=[day_ahead_schedule],
     sensors=[landing_zone_sensor],
     resources={
         "warehouse": WarehouseResource(path=str(warehouse_path())),

@@ -35,4 +35,4 @@ def build(name: str) -> Forecaster:
         raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_CLASSES)}") from None
 
 
-__all__ = ["BASELINE", "FALLBACK_CHAIN", "GROUP_CANDIDATES", "METERING_POINT_CANDIDATES", "MODEL_CLASSES", "Forecaster", "ForecastOrigin", "ModelNotApplicable", "build"]
+__all__ = ["ProphetModel", "VanillaLinear", "RidgeARX", "CalendarARX", "SeasonalNaive", "BASELINE", "FALLBACK_CHAIN", "GROUP_CANDIDATES", "METERING_POINT_CANDIDATES", "MODEL_CLASSES", "Forecaster", "ForecastOrigin", "ModelNotApplicable", "build"]

@@ -90,6 +90,15 @@ class FittedModel(ABC):
     def residuals(self) -> tuple[np.ndarray, np.ndarray]:
         """Actual − fitted over the calibration days, and the local hour of each residual."""
 
+    def predict_for(self, origin: "ForecastOrigin") -> np.ndarray:
+        """Point forecast for a later origin without refitting. Only models without lagged
+        load can (their features for a later day do not depend on the newer cutoff)."""
+        raise NotImplementedError(f"{type(self).__name__} refits for every origin")
+
+    @property
+    def reusable(self) -> bool:
+        return type(self).predict_for is not FittedModel.predict_for
+
 
 class Forecaster(ABC):
     """A forecasting method. Subclasses set `name`, what they need, and implement `fit`."""

@@ -46,7 +46,10 @@ class _FittedProphet(FittedModel):
         self.calibration_rows = calibration_rows
 
     def predict(self) -> np.ndarray:
-        return self.model.predict(self.frame.iloc[self.origin.target_rows])["yhat"].to_numpy()
+        return self.predict_for(self.origin)
+
+    def predict_for(self, origin: ForecastOrigin) -> np.ndarray:
+        return self.model.predict(self.frame.iloc[origin.target_rows])["yhat"].to_numpy()
 
     def residuals(self) -> tuple[np.ndarray, np.ndarray]:
         rows = self.calibration_rows

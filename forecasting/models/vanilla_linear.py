@@ -4,7 +4,8 @@
 
 (Hong, Gui, Baran, Willis 2010; the GEFCom2012 benchmark), with the period of day in place of
 the hour when the series is finer than hourly and holidays as Sundays. No lagged load: it forecasts from calendar and weather alone. Fitted by ordinary
-least squares in statsmodels; terms for months or day types absent from the history drop out.
+least squares in statsmodels (pseudo-inverse); terms for months or day types absent from the
+history drop out.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ class _FittedVanilla(FittedModel):
         self.calibration_rows = calibration_rows
 
     def predict(self) -> np.ndarray:
-        return self.result.predict(self.design(self.origin.target_rows))
+        return self.predict_for(self.origin)
+
+    def predict_for(self, origin: ForecastOrigin) -> np.ndarray:
+        return self.result.predict(self.design(origin.target_rows))
 
     def residuals(self) -> tuple[np.ndarray, np.ndarray]:
         rows = self.calibration_rows
@@ -101,7 +105,7 @@ class VanillaLinear(Forecaster):
         def design(rows: np.ndarray) -> np.ndarray:
             return full_design(rows)[:, present]
 
-        result = sm.OLS(series.value[rows], training[:, present]).fit(method="qr")
+        result = sm.OLS(series.value[rows], training[:, present]).fit()
         calibration_start = origin.day - CALIBRATION_DAYS
         calibration_rows = rows[series.day_number[rows] >= calibration_start]
         return _FittedVanilla(origin, result, design, calibration_rows)

@@ -37,7 +37,7 @@ import pytest
 from ingestion.loader import ingest_source
 from ingestion.raw_schema import create_raw_schema
 from ingestion.sources import METER_READINGS
-from tests.forecasting_tables import create_forecasting_tables
+from assets.forecasting_tables import create_forecasting_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"

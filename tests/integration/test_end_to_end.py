@@ -41,6 +41,9 @@ DEFECT_REASON_CODES = {
 
 # Columns that record when something happened, not what: they differ between any two runs.
 WALL_CLOCK_COLUMNS = {"_ingested_at", "rejected_at", "ingested_at"}
+# What the `pipeline` job and the first step of `make run` materialise: everything but the
+# partitioned day-ahead assets.
+PIPELINE_SELECTION = 'not (key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans")'
 
 
 def environment(work: Path) -> dict[str, str]:
@@ -61,7 +64,7 @@ def generate(work: Path) -> None:
 
 
 def materialize_command() -> list[str]:
-    return [str(BIN / "dagster"), "asset", "materialize", "-m", "orchestration.definitions", "--select", "*"]
+    return [str(BIN / "dagster"), "asset", "materialize", "-m", "orchestration.definitions", "--select", PIPELINE_SELECTION]
 
 
 def run_pipeline(work: Path) -> float:
@@ -260,3 +263,144 @@ def test_a_run_killed_half_way_then_restarted_ends_like_one_clean_run(clean_run,
     assert "was killed" in recovered.stdout
     run_pipeline(work)
     assert snapshot(work) == snapshot(clean_work)
+
+
+# --- Day-ahead forecasting on the built warehouse -------------------------------------------------
+
+DAY_AHEAD_SELECTION = 'key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans"'
+FORECAST_MARTS_SELECTION = 'key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+'
+DST_DAY = date(2026, 10, 25)
+DAY_WITHOUT_WEATHER = date(2026, 11, 1)  # after the last metered day: no weather forecast in the files
+
+
+def dagster_materialize(work: Path, selection: str, *extra: str) -> None:
+    command = [str(BIN / "dagster"), "asset", "materialize", "-m", "orchestration.definitions", "--select", selection, *extra]
+    completed = subprocess.run(command, cwd=work / "dagster_home", env=environment(work), capture_output=True, text=True, timeout=900)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-6000:]
+
+
+@pytest.fixture(scope="module")
+def day_ahead_run(clean_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the clean run, then what `make run` does next: the day-ahead forecast for the last
+    eight delivery days (one single-run backfill) and the dbt models that read it."""
+    source, _ = clean_run
+    work = tmp_path_factory.mktemp("day_ahead") / "work"
+    shutil.copytree(source, work)
+    days = subprocess.run(
+        [str(BIN / "voltbill"), "delivery-days", "--last", "8"], env=environment(work), capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert days == f"2026-10-25...{DAY_WITHOUT_WEATHER}"
+    dagster_materialize(work, DAY_AHEAD_SELECTION, "--partition-range", days)
+    dagster_materialize(work, FORECAST_MARTS_SELECTION)
+    return work
+
+
+def test_every_series_is_forecast_for_every_hour_of_each_delivery_day(day_ahead_run) -> None:
+    with warehouse(day_ahead_run) as con:
+        hours = dict(
+            con.execute(
+                "SELECT delivery_date, count(*) / count(DISTINCT (series_level, series_id)) FROM forecasting.series_forecasts GROUP BY 1"
+            ).fetchall()
+        )
+        incomplete = con.execute(
+            "SELECT count(*) FROM (SELECT delivery_date, series_id, count(*) AS n FROM forecasting.series_forecasts GROUP BY ALL) "
+            "WHERE n <> CASE WHEN delivery_date = ? THEN 25 ELSE 24 END",
+            [DST_DAY],
+        ).fetchone()[0]
+        meters = con.execute("SELECT count(*) FROM marts.dim_metering_points").fetchone()[0]
+        series = con.execute(
+            "SELECT series_level, count(DISTINCT series_id) FROM forecasting.series_forecasts WHERE delivery_date = ? GROUP BY 1", [DST_DAY]
+        ).fetchall()
+    assert hours[DST_DAY] == 25  # the clocks go back: 25 hours in both markets
+    assert all(count == 24 for day, count in hours.items() if day != DST_DAY)
+    assert len(hours) == 8 and incomplete == 0
+    assert dict(series)["metering_point"] == meters
+    assert dict(series)["company"] == 2
+
+
+def test_group_forecasts_are_the_sum_of_their_members(day_ahead_run) -> None:
+    with warehouse(day_ahead_run) as con:
+        differences = con.execute(
+            """
+            WITH members AS (
+                SELECT f.delivery_date, f.period_start_utc, p.company_id, p.balancing_group_id, f.p50_kwh
+                FROM forecasting.series_forecasts AS f
+                JOIN marts.dim_metering_points AS p ON p.metering_point_id = f.series_id
+                WHERE f.series_level = 'metering_point'
+            ), expected AS (
+                SELECT delivery_date, period_start_utc, 'company' AS level, company_id AS series_id, sum(p50_kwh) AS p50 FROM members GROUP BY ALL
+                UNION ALL
+                SELECT delivery_date, period_start_utc, 'balancing_group', balancing_group_id, sum(p50_kwh) FROM members GROUP BY ALL
+            )
+            SELECT count(*), max(abs(g.p50_kwh - e.p50)), count(*) FILTER (WHERE g.reconciliation <> 'bottom_up')
+            FROM expected AS e
+            JOIN forecasting.series_forecasts AS g
+              ON g.series_level = e.level AND g.series_id = e.series_id
+             AND g.delivery_date = e.delivery_date AND g.period_start_utc = e.period_start_utc
+            """
+        ).fetchone()
+    compared, largest_difference, not_bottom_up = differences
+    assert compared > 0 and not_bottom_up == 0
+    assert largest_difference < 1e-6
+
+
+def test_the_purchase_plan_is_the_balancing_group_median_in_mwh_rounded_half_up(day_ahead_run) -> None:
+    with warehouse(day_ahead_run) as con:
+        forecasts = con.execute(
+            "SELECT delivery_date, series_id, period_start_utc, p50_kwh FROM forecasting.series_forecasts WHERE series_level = 'balancing_group'"
+        ).fetchall()
+        plans = {
+            (day, group, start): planned
+            for day, group, start, planned in con.execute(
+                "SELECT delivery_date, balancing_group_id, period_start_utc, planned_mwh FROM forecasting.purchase_plans"
+            ).fetchall()
+        }
+        mart_rows = con.execute("SELECT count(*), sum(planned_mwh) FROM marts.fct_purchase_plan").fetchone()
+    assert len(plans) == len(forecasts) > 0
+    for day, group, start, p50_kwh in forecasts:
+        expected = (Decimal(repr(p50_kwh)) / 1000).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+        assert plans[(day, group, start)] == expected, (day, group, start)
+    assert mart_rows == (len(plans), sum(plans.values()))
+    # The desk's CSV files carry the same numbers.
+    from_files = Decimal(0)
+    for path in (day_ahead_run / "outputs" / "purchase_plans").glob("*/purchase_plan_*.csv"):
+        with path.open(newline="") as handle:
+            from_files += sum(Decimal(row["planned_mwh"]) for row in csv.DictReader(handle))
+    assert from_files == sum(plans.values())
+
+
+def test_a_day_without_a_weather_forecast_falls_back_and_says_why(day_ahead_run) -> None:
+    with warehouse(day_ahead_run) as con:
+        reasons = con.execute(
+            "SELECT DISTINCT model_name, fallback_reason FROM forecasting.series_forecasts WHERE delivery_date = ? AND series_level = 'company'",
+            [DAY_WITHOUT_WEATHER],
+        ).fetchall()
+        earlier = con.execute(
+            "SELECT count(*) FROM forecasting.series_forecasts WHERE delivery_date = ? AND fallback_reason LIKE '%temperature%'", [DST_DAY]
+        ).fetchone()[0]
+    assert reasons and all(model != "ridge_arx" and "no temperature forecast for the delivery day" in reason for model, reason in reasons)
+    assert earlier == 0
+
+
+def test_rerunning_a_delivery_day_gives_the_same_forecast(day_ahead_run) -> None:
+    query = (
+        "SELECT * EXCLUDE (created_at, dagster_run_id) FROM forecasting.series_forecasts WHERE delivery_date = ? "
+        "ORDER BY series_level, series_id, period_start_utc"
+    )
+    with warehouse(day_ahead_run) as con:
+        before = con.execute(query, [DST_DAY]).fetchall()
+        total_before = con.execute("SELECT count(*) FROM forecasting.series_forecasts").fetchone()[0]
+    dagster_materialize(day_ahead_run, DAY_AHEAD_SELECTION, "--partition", DST_DAY.isoformat())
+    with warehouse(day_ahead_run) as con:
+        assert con.execute(query, [DST_DAY]).fetchall() == before
+        assert con.execute("SELECT count(*) FROM forecasting.series_forecasts").fetchone()[0] == total_before
+
+
+def test_forecast_accuracy_is_measured_on_delivered_days(day_ahead_run) -> None:
+    with warehouse(day_ahead_run) as con:
+        days = con.execute(
+            "SELECT delivery_date, count(*) FROM marts.fct_forecast_accuracy_daily WHERE series_level = 'company' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        chosen = con.execute("SELECT count(*) FROM forecasting.model_selection WHERE chosen_model IS NOT NULL").fetchone()[0]
+    assert [day for day, _ in days] == [date(2026, 10, day) for day in range(25, 32)]  # 1 November is not delivered yet
+    assert chosen > 0

@@ -2,7 +2,7 @@
 
 One `dbt build` runs against a fresh DuckDB file: a small portfolio in `raw` (delivered as partner
 files would be) and hand-written rows in the `forecasting` tables the forecasting assets write
-(`tests.forecasting_tables`). Six metering points, all supplied from 2026-10-24, with metered data for
+(`assets.forecasting_tables`). Six metering points, all supplied from 2026-10-24, with metered data for
 the rest of October 2026 except one DSO that has delivered nothing yet:
 
 ==========  ======  ==========  ========  ==============================================  ================
@@ -42,7 +42,7 @@ import pandas as pd
 import pytest
 
 from ingestion.raw_schema import create_raw_schema
-from tests.forecasting_tables import (
+from assets.forecasting_tables import (
     PURCHASE_PLANS_COLUMNS,
     SERIES_FORECASTS_COLUMNS,
     create_forecasting_tables,

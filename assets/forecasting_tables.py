@@ -1,9 +1,10 @@
-"""DDL of the `forecasting` schema the forecasting assets write and the dbt project reads, for tests.
+"""DDL of the `forecasting` schema: the tables the forecasting assets write and dbt reads.
 
 The dbt staging views `stg_forecasting__series_forecasts` and `stg_forecasting__purchase_plans` read
-these two tables (sources in dbt_project/models/staging/_forecasting_sources.yml). In the pipeline
-the forecasting assets create them, empty, before dbt first runs; a test that builds the dbt project
-on its own warehouse calls `create_forecasting_tables(con)` first:
+two of these tables (sources in dbt_project/models/staging/_forecasting_sources.yml). The
+`forecasting/model_selection` asset creates them all, empty, and dbt's forecasting models depend on
+it, so they exist before dbt first reads them; a test that builds the dbt project on its own
+warehouse calls `create_forecasting_tables(con)` first:
 
     with duckdb.connect(str(path)) as con:
         create_forecasting_tables(con)
@@ -31,6 +32,8 @@ CREATE TABLE IF NOT EXISTS forecasting.series_forecasts (
     p50_kwh             DOUBLE,                 -- NULL when no forecast could be made
     p90_kwh             DOUBLE,
     direct_p50_kwh      DOUBLE,                 -- groups: the group model's own P50 before reconciliation; NULL for meters
+    members_count       INTEGER,                -- metering points in the series (1 for a metering point)
+    members_without_forecast INTEGER,           -- of which had no P50 for the period
     model_name          VARCHAR,
     reconciliation      VARCHAR,                -- none (meters) | bottom_up (groups)
     fallback_reason     VARCHAR,
@@ -76,8 +79,52 @@ PURCHASE_PLANS_COLUMNS = (
 )
 
 
+# Key: (series_level, series_id). The model each series uses, chosen by the latest backtest.
+MODEL_SELECTION_DDL = """
+CREATE TABLE IF NOT EXISTS forecasting.model_selection (
+    series_level        VARCHAR NOT NULL,
+    series_id           VARCHAR NOT NULL,
+    company_id          VARCHAR,
+    chosen_model        VARCHAR,                -- NULL when no model forecast every test day
+    reason              VARCHAR,
+    first_test_day      DATE,
+    last_test_day       DATE,
+    selected_at         TIMESTAMPTZ,
+    dagster_run_id      VARCHAR
+)
+"""
+
+# Key: (series_level, series_id, model_name). Backtest metrics of every candidate model.
+BACKTEST_METRICS_DDL = """
+CREATE TABLE IF NOT EXISTS forecasting.backtest_metrics (
+    series_level        VARCHAR NOT NULL,
+    series_id           VARCHAR NOT NULL,
+    model_name          VARCHAR NOT NULL,
+    is_chosen           BOOLEAN,
+    days_forecast       INTEGER,
+    is_complete         BOOLEAN,
+    periods             INTEGER,
+    mape_pct            DOUBLE,
+    wape_pct            DOUBLE,
+    mae_kwh             DOUBLE,
+    rmse_kwh            DOUBLE,
+    bias_kwh            DOUBLE,
+    skill_vs_seasonal_naive DOUBLE,
+    pinball_kwh         DOUBLE,
+    coverage_p10_p90_pct DOUBLE,
+    fit_seconds         DOUBLE,
+    predict_seconds     DOUBLE,
+    not_forecast_reason VARCHAR,
+    first_test_day      DATE,
+    last_test_day       DATE,
+    selected_at         TIMESTAMPTZ,
+    dagster_run_id      VARCHAR
+)
+"""
+
+
 def create_forecasting_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create the `forecasting` schema and its two tables, empty, if they do not exist (idempotent)."""
+    """Create the `forecasting` schema and its tables, empty, if they do not exist (idempotent)."""
     connection.execute("CREATE SCHEMA IF NOT EXISTS forecasting")
-    connection.execute(SERIES_FORECASTS_DDL)
-    connection.execute(PURCHASE_PLANS_DDL)
+    for ddl in (SERIES_FORECASTS_DDL, PURCHASE_PLANS_DDL, MODEL_SELECTION_DDL, BACKTEST_METRICS_DDL):
+        connection.execute(ddl)

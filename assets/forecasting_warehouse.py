@@ -1,0 +1,105 @@
+"""Warehouse reads and writes of the forecasting assets (plain DuckDB; no Dagster, no modelling).
+
+Reads the marts the forecasts start from; writes forecasts, purchase plans and model choices,
+replacing what an earlier run wrote for the same delivery days in one transaction, so a rerun of a
+partition gives the same rows and a failed run leaves the previous ones in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+import duckdb
+import pandas as pd
+
+from assets.forecasting_tables import create_forecasting_tables
+
+
+def read_history(connection: duckdb.DuckDBPyConnection, until_utc: pd.Timestamp | None = None) -> dict[str, pd.DataFrame]:
+    """Hourly consumption, hourly weather and the metering points with their groups."""
+    until = "" if until_utc is None else f"WHERE hour_start_utc < TIMESTAMPTZ '{until_utc.isoformat()}'"
+    consumption = connection.execute(
+        f"SELECT metering_point_id, hour_start_utc AS period_start_utc, energy_kwh::DOUBLE AS energy_kwh "
+        f"FROM marts.fct_hourly_consumption {until}"
+    ).df()
+    weather = connection.execute(
+        """
+        SELECT market_code, valid_at_utc AS period_start_utc,
+               actual_temperature_c::DOUBLE AS actual_temperature_c,
+               forecast_temperature_c::DOUBLE AS forecast_temperature_c,
+               forecast_issued_at_utc
+        FROM marts.fct_hourly_weather
+        """
+    ).df()
+    metering_points = connection.execute(
+        """
+        SELECT points.metering_point_id, points.company_id, points.market_code, points.market_timezone,
+               companies.country_code, points.balancing_group_id, customers.customer_class,
+               points.supply_start_date
+        FROM marts.dim_metering_points AS points
+        JOIN marts.dim_companies AS companies USING (company_id)
+        JOIN marts.dim_customers AS customers USING (customer_id)
+        ORDER BY points.metering_point_id
+        """
+    ).df()
+    return {"consumption": consumption, "weather": weather, "metering_points": metering_points}
+
+
+def last_metered_day(connection: duckdb.DuckDBPyConnection, timezone: str) -> dt.date | None:
+    value = connection.execute(
+        "SELECT max(hour_start_utc AT TIME ZONE ?)::DATE FROM marts.fct_hourly_consumption", [timezone]
+    ).fetchone()[0]
+    return value
+
+
+def model_choices(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    create_forecasting_tables(connection)
+    rows = connection.execute(
+        "SELECT series_level, series_id, chosen_model FROM forecasting.model_selection WHERE chosen_model IS NOT NULL"
+    ).fetchall()
+    return {(level, series_id): model for level, series_id, model in rows}
+
+
+def replace_days(connection: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, days: Iterable[dt.date]) -> None:
+    """Delete the delivery days' rows and insert `frame`, in one transaction."""
+    create_forecasting_tables(connection)
+    columns = [row[0] for row in connection.execute(f"DESCRIBE forecasting.{table}").fetchall()]
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(f"DELETE FROM forecasting.{table} WHERE delivery_date IN (SELECT unnest(?::DATE[]))", [list(days)])
+        connection.register("incoming", frame[columns])
+        connection.execute(f"INSERT INTO forecasting.{table} BY NAME SELECT * FROM incoming")
+        connection.unregister("incoming")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def replace_model_selection(connection: duckdb.DuckDBPyConnection, selection: pd.DataFrame, metrics: pd.DataFrame) -> None:
+    """The latest backtest replaces the previous one (history of choices is in Dagster's metadata)."""
+    create_forecasting_tables(connection)
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for table, frame in (("model_selection", selection), ("backtest_metrics", metrics)):
+            connection.execute(f"DELETE FROM forecasting.{table}")
+            connection.register("incoming", frame)
+            connection.execute(f"INSERT INTO forecasting.{table} BY NAME SELECT * FROM incoming")
+            connection.unregister("incoming")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def group_forecasts(connection: duckdb.DuckDBPyConnection, delivery_date: dt.date, level: str) -> pd.DataFrame:
+    return connection.execute(
+        "SELECT * FROM forecasting.series_forecasts WHERE delivery_date = ? AND series_level = ? ORDER BY series_id, period_start_utc",
+        [delivery_date, level],
+    ).df()
+
+
+def to_json(value) -> str:
+    return json.dumps(value, default=str, sort_keys=True)

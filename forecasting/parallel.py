@@ -1,0 +1,42 @@
+"""Run a function over many series on all cores.
+
+Series are independent, so a process pool scales them with the cores (the GIL stops threads
+from doing so for numpy-light Python loops). The shared inputs reach the workers by `fork`,
+without pickling the history once per task; on a platform without `fork`, or with one worker,
+the function runs in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+_shared: Any = None
+_function: Callable | None = None
+
+
+def default_workers() -> int:
+    return int(os.environ.get("VOLTBILL_FORECAST_WORKERS", os.cpu_count() or 1))
+
+
+def _call(item):
+    return _function(_shared, item)
+
+
+def map_series(function: Callable[[Any, Item], Result], shared: Any, items: Sequence[Item], workers: int | None = None) -> list[Result]:
+    """[function(shared, item) for item in items], in order, on `workers` processes."""
+    global _shared, _function
+    workers = min(workers or default_workers(), len(items))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(shared, item) for item in items]
+    _shared, _function = shared, function
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_call, items, chunksize=max(1, len(items) // (workers * 8)))
+    finally:
+        _shared, _function = None, None

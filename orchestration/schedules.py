@@ -1,0 +1,32 @@
+"""Schedules: the day-ahead forecast before the market's gate closure.
+
+At the forecast cutoff (12:00 local by default) on D-1 the `day_ahead` job forecasts delivery day D
+and writes the purchase plan; the day-ahead auction closes at 12:00 CET (13:00 in Bucharest and
+Sofia), which leaves the desk an hour to nominate. Off by default: switch it on in the UI.
+"""
+
+import datetime as dt
+import os
+
+from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
+
+from orchestration.jobs import day_ahead_job
+from orchestration.partitions import DELIVERY_TIMEZONE
+
+CUTOFF_HOUR = int(os.environ.get("VOLTBILL_FORECAST_CUTOFF_HOUR", "12"))
+
+
+@schedule(
+    job=day_ahead_job,
+    cron_schedule=f"0 {CUTOFF_HOUR} * * *",
+    execution_timezone=DELIVERY_TIMEZONE,
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="Every day at the cutoff: forecast tomorrow and write its purchase plan, before gate closure.",
+)
+def day_ahead_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    delivery_day = context.scheduled_execution_time.date() + dt.timedelta(days=1)
+    return RunRequest(
+        run_key=delivery_day.isoformat(),
+        partition_key=delivery_day.isoformat(),
+        run_config={"ops": {"forecasting__series_forecasts": {"config": {"cutoff_hour": CUTOFF_HOUR}}}},
+    )
