@@ -17,12 +17,13 @@ SAMPLE_MONTHS ?= 13
 BENCH_METERS ?= 1000
 # Console log level of CLI runs (the UI keeps every event at DEBUG regardless).
 RUN_LOG_CONFIG := {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-# make run: the pipeline (what the `pipeline` job runs), then the day-ahead forecast for the last
+# make run: the pipeline (what the `pipeline` job runs), the model choice by backtest, then the day-ahead forecast for the last
 # FORECAST_DAYS delivery days up to the day after the last metered one (one run, single-run
 # backfill), then the dbt models and serving copy that read the forecasts.
 FORECAST_DAYS ?= 8
 DAY_AHEAD_ASSETS := key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans"
-PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS))
+MODEL_SELECTION_ASSET := key:"forecasting/model_selection"
+PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS) or $(MODEL_SELECTION_ASSET))
 FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+
 
 .PHONY: run test dev manifest sample system-check bench bench-forecast docs clean help
@@ -57,6 +58,7 @@ sample: $(VENV)/.installed
 run: manifest sample
 	$(BIN)/voltbill recover-runs
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(PIPELINE_ASSETS)' --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(MODEL_SELECTION_ASSET)' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(DAY_AHEAD_ASSETS)' \
 		--partition-range "$$($(BIN)/voltbill delivery-days --last $(FORECAST_DAYS))" --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(FORECAST_MARTS)' --config-json '$(RUN_LOG_CONFIG)'

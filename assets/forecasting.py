@@ -6,6 +6,7 @@ the figures that matter in its metadata.
 """
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -46,7 +47,8 @@ class DayAheadConfig(Config):
 
 
 class ModelSelectionConfig(Config):
-    test_days: int = 56  # rolling-origin backtest window, eight weeks
+    # Rolling-origin backtest window: eight weeks unless VOLTBILL_BACKTEST_DAYS says otherwise.
+    test_days: int = int(os.environ.get("VOLTBILL_BACKTEST_DAYS", "56"))
     cutoff_hour: int = 12
 
 

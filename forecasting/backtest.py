@@ -55,8 +55,14 @@ class BacktestReport:
 
 
 def last_days(series: SeriesFrame, count: int) -> list[dt.date]:
-    """The last `count` local days that have at least one actual value."""
-    days_with_data = np.flatnonzero(~np.isnan(series.values_by_day).all(axis=1))
+    """The `count` local days ending with the last complete one (every period known), or with
+    the last day that has any value when no day is complete: a file that stops an hour short
+    does not put a day without its evening into the test window."""
+    known = ~np.isnan(series.raw_value)
+    known_per_day = np.bincount(series.day_number[known], minlength=series.days)
+    periods_per_day = np.bincount(series.day_number, minlength=series.days)
+    complete = np.flatnonzero((known_per_day == periods_per_day) & (periods_per_day > 0))
+    days_with_data = complete if len(complete) else np.flatnonzero(known_per_day > 0)
     if len(days_with_data) == 0:
         raise ValueError("the series has no values")
     last = series.dates[days_with_data[-1]].astype(dt.date)
@@ -79,7 +85,7 @@ def backtest(
     last_fit: dict[str, tuple[dt.date, object]] = {}
     if not test_days:
         raise ValueError("no test days")
-    names = [models.BASELINE, *[name for name in model_names if name != models.BASELINE]]
+    names = list(dict.fromkeys([models.BASELINE, *model_names]))  # each model once, baseline first
     results = {name: ModelResult(name) for name in names}
     for delivery_date in test_days:
         origin = ForecastOrigin.at(series, delivery_date)
@@ -103,7 +109,11 @@ def backtest(
             frame["local_hour"] = forecast.local_times.hour
             frame["actual"] = actual
             result.forecasts.append(frame)
-    predictions = pd.concat([frame for result in results.values() for frame in result.forecasts], ignore_index=True)
+    frames = [frame for result in results.values() for frame in result.forecasts]
+    if not frames:
+        reasons = "; ".join(f"{name}: {_reason_summary(result.not_applicable)}" for name, result in results.items())
+        raise ValueError(f"no model could forecast any test day ({reasons})")
+    predictions = pd.concat(frames, ignore_index=True)
     metrics, skipped = _summarise(results, predictions, len(test_days))
     return BacktestReport(list(test_days), results, predictions, metrics, skipped, choose_model(metrics))
 

@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from threadpoolctl import threadpool_limits
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -28,6 +30,12 @@ def _call(item):
     return _function(_shared, item)
 
 
+def _one_blas_thread() -> None:
+    # One process per core already uses the cores; multi-threaded BLAS on top of that makes
+    # statsmodels' small SVDs 10-50x slower from thread contention.
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def map_series(function: Callable[[Any, Item], Result], shared: Any, items: Sequence[Item], workers: int | None = None) -> list[Result]:
     """[function(shared, item) for item in items], in order, on `workers` processes."""
     global _shared, _function
@@ -36,7 +44,7 @@ def map_series(function: Callable[[Any, Item], Result], shared: Any, items: Sequ
         return [function(shared, item) for item in items]
     _shared, _function = shared, function
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_one_blas_thread) as pool:
             return pool.map(_call, items, chunksize=max(1, len(items) // (workers * 8)))
     finally:
         _shared, _function = None, None

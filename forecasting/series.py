@@ -6,7 +6,8 @@ one week earlier" across daylight-saving changes. Period of day (slot) is the lo
 time: on a 23-hour day one hour of slots is empty; on a 25-hour day the repeated hour's two
 intervals share a slot (the matrix holds their mean; the long form keeps both).
 
-Cleaning never drops a row: gaps stay NaN, negative values and outliers are set to NaN in the
+Cleaning never drops a row: gaps stay NaN; outliers, and negative values in a series that is
+almost never negative, are set to NaN in the
 `value` used for training (the raw value is kept) and counted in `quality`.
 """
 
@@ -24,6 +25,7 @@ SUPPORTED_FREQUENCIES = {"15min": 15, "30min": 30, "60min": 60, "1h": 60, "h": 6
 OUTLIER_MAD_MULTIPLE = 10.0
 OUTLIER_WINDOW_DAYS = 28
 OUTLIER_MEDIAN_SHARE = 0.1
+NEGATIVE_ERROR_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -219,8 +221,11 @@ def clean_values(raw: np.ndarray, local_day: np.ndarray, slot: np.ndarray, spec:
     known = np.flatnonzero(~np.isnan(raw))
     quality = SeriesQuality(missing_values=int(np.isnan(raw[: known[-1] + 1]).sum()) if len(known) else 0)
     negative = value < 0
-    quality.negative_values = int(negative.sum())
-    value[negative] = np.nan
+    # A few negative readings in a consumption series are errors; a series that is often
+    # negative is a net (prosumer) series, where negative is real and kept.
+    if negative.sum() <= NEGATIVE_ERROR_SHARE * max(len(known), 1):
+        quality.negative_values = int(negative.sum())
+        value[negative] = np.nan
     days = int(local_day.max()) + 1
     by_day = np.full((days, spec.slots_per_day), np.nan)
     by_day[local_day, slot] = value  # on a 25-hour day the repeated hour's later value stands in

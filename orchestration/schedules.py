@@ -1,4 +1,4 @@
-"""Schedules: the day-ahead forecast before the market's gate closure.
+"""Schedules: the day-ahead forecast before the market's gate closure, the weekly model choice.
 
 At the forecast cutoff (12:00 local by default) on D-1 the `day_ahead` job forecasts delivery day D
 and writes the purchase plan; the day-ahead auction closes at 12:00 CET (13:00 in Bucharest and
@@ -10,7 +10,7 @@ import os
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
-from orchestration.jobs import day_ahead_job
+from orchestration.jobs import day_ahead_job, model_selection_job
 from orchestration.partitions import DELIVERY_TIMEZONE
 
 CUTOFF_HOUR = int(os.environ.get("VOLTBILL_FORECAST_CUTOFF_HOUR", "12"))
@@ -30,3 +30,14 @@ def day_ahead_schedule(context: ScheduleEvaluationContext) -> RunRequest:
         partition_key=delivery_day.isoformat(),
         run_config={"ops": {"forecasting__series_forecasts": {"config": {"cutoff_hour": CUTOFF_HOUR}}}},
     )
+
+
+@schedule(
+    job=model_selection_job,
+    cron_schedule="0 5 * * 1",
+    execution_timezone=DELIVERY_TIMEZONE,
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="Every Monday at 05:00: backtest the last eight weeks again and re-choose each series' model.",
+)
+def model_selection_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    return RunRequest(run_key=context.scheduled_execution_time.date().isoformat())

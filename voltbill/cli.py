@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -81,6 +82,90 @@ def _recover_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delivery_days(args: argparse.Namespace) -> int:
+    """The last N delivery days up to the day after the last metered one, as FROM...TO."""
+    import datetime as dt
+
+    import duckdb
+
+    from assets.forecasting_warehouse import last_metered_day
+    from orchestration.partitions import DELIVERY_TIMEZONE
+    from voltbill.paths import warehouse_path
+
+    with duckdb.connect(str(warehouse_path()), read_only=True) as connection:
+        last = last_metered_day(connection, DELIVERY_TIMEZONE)
+    if last is None:
+        print("voltbill delivery-days: error: no metered consumption in the warehouse yet", file=sys.stderr)
+        return 2
+    last_day = last + dt.timedelta(days=1)
+    print(f"{last_day - dt.timedelta(days=args.last - 1)}...{last_day}")
+    return 0
+
+
+def _hour(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 23:
+        raise argparse.ArgumentTypeError(f"expected an hour 0-23, got {text!r}")
+    return value
+
+
+def _frequency(text: str) -> int:
+    from forecasting.series import parse_frequency
+
+    try:
+        return parse_frequency(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _timezone(text: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown time zone {text!r} (expected an IANA name such as Europe/Bucharest)") from None
+    return text
+
+
+def _country(text: str) -> str:
+    from forecasting.calendar import public_holidays
+
+    try:
+        public_holidays(text, [2000])
+    except (NotImplementedError, KeyError, ValueError):
+        raise argparse.ArgumentTypeError(f"no holiday calendar for {text!r} (expected an ISO 3166 code such as RO or AU-VIC)") from None
+    return text
+
+
+def _model_names(text: str) -> list[str]:
+    from forecasting.models import MODEL_CLASSES
+
+    names = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))  # in order, once each
+    unknown = [name for name in names if name not in MODEL_CLASSES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown model {', '.join(unknown) or text!r}; known: {', '.join(MODEL_CLASSES)}")
+    return names
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from forecasting.backtest import DEFAULT_TEST_DAYS
+    from forecasting.models import MODEL_CLASSES
+    from forecasting.series import SeriesSpec
+    from forecasting.series_csv import SeriesFileError, backtest_series_file
+
+    spec = SeriesSpec(freq_minutes=args.freq, timezone=args.timezone, country=args.country, cutoff_hour=args.cutoff_hour)
+    try:
+        result = backtest_series_file(Path(args.series), spec, args.models or list(MODEL_CLASSES), args.test_days or DEFAULT_TEST_DAYS)
+    except SeriesFileError as error:
+        print(f"voltbill backtest: error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
     parser = argparse.ArgumentParser(prog="voltbill", description="Voltbill energy-retail data platform tools.")
@@ -116,6 +201,32 @@ def build_parser() -> argparse.ArgumentParser:
         "recover-runs", help="mark runs killed on this machine as failed and release their pool slots (DAGSTER_HOME)"
     )
     recover.set_defaults(handler=_recover_runs)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="day-ahead backtest of the forecasting models on one series (CSV), printed as JSON",
+        description=(
+            "Read the --series CSV (columns timestamp,value, optionally temperature,is_working_day), forecast each of the last "
+            "N days from what was known at the cutoff hour of the day before, and print the metrics per model and "
+            "the model it would choose as one JSON object. Timestamps without a UTC offset are local time in "
+            "--timezone. Bad rows are listed under rejected_rows; models that need a missing column are skipped."
+        ),
+    )
+    backtest.add_argument("--series", required=True, metavar="FILE.csv", help="the series to backtest")
+    backtest.add_argument("--freq", required=True, type=_frequency, metavar="15min|30min|60min", help="resolution of the series")
+    backtest.add_argument("--timezone", required=True, type=_timezone, metavar="TZ", help="market time zone (IANA), e.g. Europe/Bucharest")
+    backtest.add_argument("--country", type=_country, metavar="CC", help="holiday calendar, ISO 3166 code, e.g. RO or AU-VIC (default: none)")
+    backtest.add_argument("--test-days", type=_positive, default=None, metavar="N", help="days in the test window (default: forecasting.backtest.DEFAULT_TEST_DAYS, 56)")
+    backtest.add_argument("--cutoff-hour", type=_hour, default=12, help="local hour on the day before delivery (default: %(default)s)")
+    backtest.add_argument("--models", type=_model_names, metavar="NAME,NAME", help="models to compare (default: all); seasonal_naive always runs")
+    backtest.set_defaults(handler=_backtest)
+
+    days = commands.add_parser(
+        "delivery-days",
+        help="print the last N delivery days up to the day after the last metered one, as a Dagster partition range",
+    )
+    days.add_argument("--last", type=_positive, default=8, metavar="N", help="how many days (default: %(default)s)")
+    days.set_defaults(handler=_delivery_days)
     return parser
 
 

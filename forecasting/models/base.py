@@ -21,6 +21,7 @@ import pandas as pd
 from forecasting.series import SeriesFrame
 
 CALIBRATION_DAYS = 28
+TEMPERATURE_GAP_LIMIT = 6  # periods of missing temperature the features interpolate over
 
 
 class ModelNotApplicable(Exception):
@@ -72,8 +73,12 @@ class ForecastOrigin:
         return int(self.known[: self.day].any(axis=1).sum())
 
     def target_temperature_known(self) -> bool:
+        """A temperature for every period of D, counting gaps the features interpolate."""
         temperature = self.series.temperature
-        return temperature is not None and not np.isnan(temperature[self.target_rows]).any()
+        if temperature is None:
+            return False
+        filled = pd.Series(temperature).interpolate(limit=TEMPERATURE_GAP_LIMIT, limit_direction="both", limit_area="inside")
+        return not filled.iloc[self.target_rows].isna().any()
 
     def calibration_days(self) -> np.ndarray:
         """The last `CALIBRATION_DAYS` days before D with any known value."""

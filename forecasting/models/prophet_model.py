@@ -23,8 +23,13 @@ from forecasting.calendar import SATURDAY, SUNDAY_OR_HOLIDAY, is_non_working
 from forecasting.features import temperature_matrices
 from forecasting.models.base import CALIBRATION_DAYS, FittedModel, Forecaster, ForecastOrigin
 
-logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
-logging.getLogger("prophet").setLevel(logging.WARNING)
+
+
+def _quiet_stan() -> None:
+    """cmdstanpy logs two INFO lines per fit and prophet resets its logger on import: silence
+    both after the import, so a portfolio run's log shows what matters."""
+    for name in ("cmdstanpy", "prophet", "prophet.plot"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 DAILY_FOURIER_ORDER = 12
 REGRESSORS = (
@@ -44,6 +49,7 @@ class _FittedProphet(FittedModel):
         self.model = model
         self.frame = frame
         self.calibration_rows = calibration_rows
+        self._residuals: tuple[np.ndarray, np.ndarray] | None = None
 
     def predict(self) -> np.ndarray:
         return self.predict_for(self.origin)
@@ -52,6 +58,11 @@ class _FittedProphet(FittedModel):
         return self.model.predict(self.frame.iloc[origin.target_rows])["yhat"].to_numpy()
 
     def residuals(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._residuals is None:  # one fit, one set of residuals, however many days reuse it
+            self._residuals = self._compute_residuals()
+        return self._residuals
+
+    def _compute_residuals(self) -> tuple[np.ndarray, np.ndarray]:
         rows = self.calibration_rows
         fitted = self.model.predict(self.frame.iloc[rows])["yhat"].to_numpy()
         series = self.origin.series
@@ -91,6 +102,8 @@ class ProphetModel(Forecaster):
 
     def fit(self, origin: ForecastOrigin) -> FittedModel:
         from prophet import Prophet  # slow import, only when Prophet is used
+
+        _quiet_stan()
 
         series = origin.series
         frame = self._frame(origin)

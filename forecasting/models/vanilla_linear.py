@@ -30,6 +30,7 @@ class _FittedVanilla(FittedModel):
         self.result = result
         self.design = design
         self.calibration_rows = calibration_rows
+        self._residuals: tuple[np.ndarray, np.ndarray] | None = None
 
     def predict(self) -> np.ndarray:
         return self.predict_for(self.origin)
@@ -38,6 +39,11 @@ class _FittedVanilla(FittedModel):
         return self.result.predict(self.design(origin.target_rows))
 
     def residuals(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._residuals is None:  # one fit, one set of residuals, however many days reuse it
+            self._residuals = self._compute_residuals()
+        return self._residuals
+
+    def _compute_residuals(self) -> tuple[np.ndarray, np.ndarray]:
         rows = self.calibration_rows
         fitted = self.result.predict(self.design(rows))
         series = self.origin.series

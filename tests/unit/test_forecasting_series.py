@@ -213,7 +213,8 @@ def test_timestamps_with_a_fixed_offset_are_accepted() -> None:
 
 
 def test_negative_values_are_left_out_of_value_but_kept_in_raw_value() -> None:
-    index = local_hours("2026-01-05", 3)
+    # 2 negative hours out of 240 (0.8 %, under the 1 % error share): readings errors.
+    index = local_hours("2026-01-05", 10)
     values = daily_profile(index)
     values[[7, 40]] = [-3.0, -0.5]
     series = build_series_frame(pd.DataFrame({"timestamp": index, "value": values}), SeriesSpec(60, TZ))
@@ -222,8 +223,18 @@ def test_negative_values_are_left_out_of_value_but_kept_in_raw_value() -> None:
     assert series.quality.negative_values == 2
     assert "negative_values_ignored:2" in series.quality.flags()
     # Everything else is untouched.
-    others = np.setdiff1d(np.arange(72), [7, 40])
+    others = np.setdiff1d(np.arange(240), [7, 40])
     np.testing.assert_array_equal(series.value[others], values[others])
+
+
+def test_a_series_that_is_often_negative_is_a_net_series_and_keeps_its_negatives() -> None:
+    # A prosumer exporting at midday: 3 negative hours a day (12.5 %) are real, not errors.
+    index = local_hours("2026-01-05", 10)
+    values = daily_profile(index)
+    values[index.tz_convert(TZ).hour.isin([11, 12, 13])] = -2.0
+    series = build_series_frame(pd.DataFrame({"timestamp": index, "value": values}), SeriesSpec(60, TZ))
+    np.testing.assert_array_equal(series.value, values)
+    assert series.quality.negative_values == 0
 
 
 def test_a_huge_spike_is_flagged_as_an_outlier() -> None:
