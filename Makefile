@@ -29,10 +29,11 @@ FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"stagi
 .PHONY: run test dev manifest sample system-check bench bench-forecast docs clean help
 
 help:
-	@echo "make run    - install, generate the sample portfolio, materialise every asset, print the outputs"
+	@echo "make run    - install, generate the sample portfolio, run the pipeline, choose forecasting models, forecast the last 8 delivery days, print the outputs"
 	@echo "make test   - run the full test suite"
 	@echo "make dev    - start the Dagster UI on http://127.0.0.1:3000"
 	@echo "make bench  - pipeline benchmark (BENCH_METERS=$(BENCH_METERS) metering points x 13 months, 15 min)"
+	@echo "make bench-forecast - forecast accuracy on real data (elecdemand) and day-ahead speed for BENCH_METERS meters (after make run)"
 
 system-check:
 	@$(PYTHON) --version >/dev/null 2>&1 || { echo "error: $(PYTHON) not found. Install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv) or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -73,8 +74,10 @@ test: manifest
 bench: manifest
 	$(BIN)/python -m tests.benchmarks.bench_pipeline --meters $(BENCH_METERS)
 
+# Accuracy on real data (elecdemand), then day-ahead speed on 1,000 meters (needs `make run` first).
 bench-forecast: $(VENV)/.installed
 	$(BIN)/python -m tests.benchmarks.bench_forecast
+	$(BIN)/python -m tests.benchmarks.bench_day_ahead --meters $(BENCH_METERS)
 
 clean:
 	rm -rf data/inbox/*/ data/truth data/warehouse data/serving data/outputs .dagster dbt_project/target

@@ -95,10 +95,11 @@ def replace_model_selection(connection: duckdb.DuckDBPyConnection, selection: pd
 
 
 def group_forecasts(connection: duckdb.DuckDBPyConnection, delivery_date: dt.date, level: str) -> pd.DataFrame:
-    return connection.execute(
+    frame = connection.execute(
         "SELECT * FROM forecasting.series_forecasts WHERE delivery_date = ? AND series_level = ? ORDER BY series_id, period_start_utc",
         [delivery_date, level],
     ).df()
+    return frame.assign(delivery_date=pd.to_datetime(frame["delivery_date"]).dt.date)
 
 
 def to_json(value) -> str:

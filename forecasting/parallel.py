@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -30,7 +31,11 @@ def _call(item):
     return _function(_shared, item)
 
 
-def _one_blas_thread() -> None:
+def _start_worker() -> None:
+    # A forked worker inherits the parent's signal handlers (Dagster's turn a signal into an
+    # exception): restore the defaults so stopping the pool stops the worker quietly.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # One process per core already uses the cores; multi-threaded BLAS on top of that makes
     # statsmodels' small SVDs 10-50x slower from thread contention.
     threadpool_limits(limits=1, user_api="blas")
@@ -44,7 +49,14 @@ def map_series(function: Callable[[Any, Item], Result], shared: Any, items: Sequ
         return [function(shared, item) for item in items]
     _shared, _function = shared, function
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_one_blas_thread) as pool:
-            return pool.map(_call, items, chunksize=max(1, len(items) // (workers * 8)))
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
+        try:
+            results = pool.map(_call, items, chunksize=max(1, len(items) // (workers * 8)))
+        except BaseException:
+            pool.terminate()
+            raise
+        pool.close()  # let the workers exit on their own rather than terminating them
+        pool.join()
+        return results
     finally:
         _shared, _function = None, None
