@@ -55,7 +55,12 @@ def last_metered_day(connection: duckdb.DuckDBPyConnection, timezone: str) -> dt
 
 
 def model_choices(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    create_forecasting_tables(connection)
+    """The model chosen per (series_level, series_id); empty before the first model selection."""
+    exists = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'forecasting' AND table_name = 'model_selection'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
     rows = connection.execute(
         "SELECT series_level, series_id, chosen_model FROM forecasting.model_selection WHERE chosen_model IS NOT NULL"
     ).fetchall()

@@ -71,9 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     with duckdb.connect(str(path), read_only=True) as connection:
         history = read_history(connection)
         day = last_metered_day(connection, DELIVERY_TIMEZONE)
-        chosen = model_choices(connection) if connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'forecasting' AND table_name = 'model_selection'"
-        ).fetchone()[0] else {}
+        chosen = model_choices(connection)
     portfolio = replicate(history, args.meters)
     meters = portfolio["metering_points"]["metering_point_id"].nunique()
     print(f"Delivery day {day}: {meters} metering points, {len(portfolio['consumption']):,} hourly values")
