@@ -67,29 +67,14 @@ def model_choices(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str]
     return {(level, series_id): model for level, series_id, model in rows}
 
 
-def replace_days(connection: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, days: Iterable[dt.date]) -> None:
-    """Delete the delivery days' rows and insert `frame`, in one transaction."""
-    create_forecasting_tables(connection)
-    columns = [row[0] for row in connection.execute(f"DESCRIBE forecasting.{table}").fetchall()]
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        connection.execute(f"DELETE FROM forecasting.{table} WHERE delivery_date IN (SELECT unnest(?::DATE[]))", [list(days)])
-        connection.register("incoming", frame[columns])
-        connection.execute(f"INSERT INTO forecasting.{table} BY NAME SELECT * FROM incoming")
-        connection.unregister("incoming")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-
-
-def replace_model_selection(connection: duckdb.DuckDBPyConnection, selection: pd.DataFrame, metrics: pd.DataFrame) -> None:
-    """The latest backtest replaces the previous one (history of choices is in Dagster's metadata)."""
+def _replace(connection: duckdb.DuckDBPyConnection, replacements: list[tuple[str, pd.DataFrame, str, list]]) -> None:
+    """For each (table, frame, WHERE clause, parameters): delete the matching rows and insert
+    the frame by column name — all in one transaction."""
     create_forecasting_tables(connection)
     connection.execute("BEGIN TRANSACTION")
     try:
-        for table, frame in (("model_selection", selection), ("backtest_metrics", metrics)):
-            connection.execute(f"DELETE FROM forecasting.{table}")
+        for table, frame, where, parameters in replacements:
+            connection.execute(f"DELETE FROM forecasting.{table} WHERE {where}", parameters)
             connection.register("incoming", frame)
             connection.execute(f"INSERT INTO forecasting.{table} BY NAME SELECT * FROM incoming")
             connection.unregister("incoming")
@@ -97,6 +82,18 @@ def replace_model_selection(connection: duckdb.DuckDBPyConnection, selection: pd
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def replace_days(connection: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, days: Iterable[dt.date]) -> None:
+    """Replace the delivery days' rows of `table` with `frame` (its columns that the table has)."""
+    create_forecasting_tables(connection)
+    columns = [row[0] for row in connection.execute(f"DESCRIBE forecasting.{table}").fetchall()]
+    _replace(connection, [(table, frame[[column for column in columns if column in frame]], "delivery_date IN (SELECT unnest(?::DATE[]))", [list(days)])])
+
+
+def replace_model_selection(connection: duckdb.DuckDBPyConnection, selection: pd.DataFrame, metrics: pd.DataFrame) -> None:
+    """The latest backtest replaces the previous one (history of choices is in Dagster's metadata)."""
+    _replace(connection, [("model_selection", selection, "true", []), ("backtest_metrics", metrics, "true", [])])
 
 
 def group_forecasts(connection: duckdb.DuckDBPyConnection, delivery_date: dt.date, level: str) -> pd.DataFrame:

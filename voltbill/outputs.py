@@ -22,6 +22,8 @@ def describe_outputs() -> str:
         f"  serving copy for BI       {serving_database}",
         f"  Parquet exports           {serving_dir() / 'parquet'}/<schema>/<table>.parquet",
         f"  reports and documents     {outputs_dir()}",
+        f"  purchase plans (CSV)      {outputs_dir() / 'purchase_plans'}/<delivery day>/",
+        f"  forecast charts (HTML)    {outputs_dir() / 'forecasting'}",
         "  Dagster UI                make dev, then http://127.0.0.1:3000",
     ]
     if not serving_database.exists():
@@ -43,6 +45,16 @@ def describe_outputs() -> str:
                 "SELECT source, reason_code, count(*) FROM marts.fct_rejected_rows GROUP BY ALL ORDER BY 1, 3 DESC"
             ).fetchall():
                 lines.append(f"  {source:<20} {reason:<28} {count:>8,}")
+        if ("marts", "fct_purchase_plan") in tables:
+            plans = connection.execute(
+                "SELECT delivery_date, balancing_group_id, count(*), sum(planned_mwh) FROM marts.fct_purchase_plan "
+                "GROUP BY ALL ORDER BY 1 DESC, 2 LIMIT 6"
+            ).fetchall()
+            if plans:
+                lines.append("")
+                lines.append("Latest purchase plans (marts.fct_purchase_plan):")
+                for day, group, periods, mwh in plans:
+                    lines.append(f"  {day}  {group:<14} {periods:>3} periods {mwh:>10} MWh")
     return "\n".join(lines)
 
 

@@ -105,6 +105,34 @@ class FittedModel(ABC):
         return type(self).predict_for is not FittedModel.predict_for
 
 
+class RowwiseFit(FittedModel):
+    """A fit that predicts any rows of the series from their own features (no lagged load):
+    it can serve later origins without refitting, and its residuals over the calibration rows
+    are computed once however many days reuse it."""
+
+    def __init__(self, origin: ForecastOrigin, calibration_rows: np.ndarray) -> None:
+        self.origin = origin
+        self.calibration_rows = calibration_rows
+        self._residuals: tuple[np.ndarray, np.ndarray] | None = None
+
+    @abstractmethod
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Point forecasts for the given long-form rows of the series."""
+
+    def predict(self) -> np.ndarray:
+        return self.predict_rows(self.origin.target_rows)
+
+    def predict_for(self, origin: ForecastOrigin) -> np.ndarray:
+        return self.predict_rows(origin.target_rows)
+
+    def residuals(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._residuals is None:
+            rows = self.calibration_rows
+            series = self.origin.series
+            self._residuals = (series.value[rows] - self.predict_rows(rows), series.slot[rows] * series.spec.freq_minutes // 60)
+        return self._residuals
+
+
 class Forecaster(ABC):
     """A forecasting method. Subclasses set `name`, what they need, and implement `fit`."""
 

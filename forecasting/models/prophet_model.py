@@ -21,8 +21,7 @@ import pandas as pd
 
 from forecasting.calendar import SATURDAY, SUNDAY_OR_HOLIDAY, is_non_working
 from forecasting.features import temperature_matrices
-from forecasting.models.base import CALIBRATION_DAYS, FittedModel, Forecaster, ForecastOrigin
-
+from forecasting.models.base import CALIBRATION_DAYS, Forecaster, ForecastOrigin, RowwiseFit
 
 
 def _quiet_stan() -> None:
@@ -30,6 +29,7 @@ def _quiet_stan() -> None:
     both after the import, so a portfolio run's log shows what matters."""
     for name in ("cmdstanpy", "prophet", "prophet.plot"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
 
 DAILY_FOURIER_ORDER = 12
 REGRESSORS = (
@@ -43,30 +43,14 @@ REGRESSORS = (
 )
 
 
-class _FittedProphet(FittedModel):
+class _FittedProphet(RowwiseFit):
     def __init__(self, origin: ForecastOrigin, model, frame: pd.DataFrame, calibration_rows: np.ndarray) -> None:
-        self.origin = origin
+        super().__init__(origin, calibration_rows)
         self.model = model
         self.frame = frame
-        self.calibration_rows = calibration_rows
-        self._residuals: tuple[np.ndarray, np.ndarray] | None = None
 
-    def predict(self) -> np.ndarray:
-        return self.predict_for(self.origin)
-
-    def predict_for(self, origin: ForecastOrigin) -> np.ndarray:
-        return self.model.predict(self.frame.iloc[origin.target_rows])["yhat"].to_numpy()
-
-    def residuals(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._residuals is None:  # one fit, one set of residuals, however many days reuse it
-            self._residuals = self._compute_residuals()
-        return self._residuals
-
-    def _compute_residuals(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.calibration_rows
-        fitted = self.model.predict(self.frame.iloc[rows])["yhat"].to_numpy()
-        series = self.origin.series
-        return series.value[rows] - fitted, series.slot[rows] * series.spec.freq_minutes // 60
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.predict(self.frame.iloc[rows])["yhat"].to_numpy()
 
 
 class ProphetModel(Forecaster):

@@ -14,7 +14,7 @@ import numpy as np
 import statsmodels.api as sm
 
 from forecasting.features import DAY_TYPES
-from forecasting.models.base import CALIBRATION_DAYS, FittedModel, Forecaster, ForecastOrigin
+from forecasting.models.base import CALIBRATION_DAYS, Forecaster, ForecastOrigin, RowwiseFit
 
 
 MIN_DAYS_PER_MONTH = 21
@@ -24,31 +24,14 @@ def _one_hot(codes: np.ndarray, size: int) -> np.ndarray:
     return (codes[:, None] == np.arange(size)[None, :]).astype(float)
 
 
-class _FittedVanilla(FittedModel):
+class _FittedVanilla(RowwiseFit):
     def __init__(self, origin: ForecastOrigin, result, design, calibration_rows: np.ndarray) -> None:
-        self.origin = origin
+        super().__init__(origin, calibration_rows)
         self.result = result
         self.design = design
-        self.calibration_rows = calibration_rows
-        self._residuals: tuple[np.ndarray, np.ndarray] | None = None
 
-    def predict(self) -> np.ndarray:
-        return self.predict_for(self.origin)
-
-    def predict_for(self, origin: ForecastOrigin) -> np.ndarray:
-        return self.result.predict(self.design(origin.target_rows))
-
-    def residuals(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._residuals is None:  # one fit, one set of residuals, however many days reuse it
-            self._residuals = self._compute_residuals()
-        return self._residuals
-
-    def _compute_residuals(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.calibration_rows
-        fitted = self.result.predict(self.design(rows))
-        series = self.origin.series
-        hours = series.slot[rows] * series.spec.freq_minutes // 60
-        return series.value[rows] - fitted, hours
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.result.predict(self.design(rows))
 
 
 def _months_with_enough_history(month: np.ndarray, day_number: np.ndarray, rows: np.ndarray) -> np.ndarray:
