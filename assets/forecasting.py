@@ -133,13 +133,14 @@ def series_forecasts(context: AssetExecutionContext, config: DayAheadConfig, war
         history = store.read_history(connection)
         chosen = store.model_choices(connection)
     created_at = pd.Timestamp.now(tz="UTC")
+    # Everything metered so far (built once), for the charts' actuals of days already delivered.
+    metered = portfolio.PortfolioInputs(history["consumption"], history["weather"], history["metering_points"], config.cutoff_hour)
     frames, sections = [], []
     for day in days:
         inputs = portfolio.known_at_cutoff(history["consumption"], history["weather"], history["metering_points"], day, config.cutoff_hour)
         forecast = portfolio.forecast_portfolio(inputs, day, chosen)
         frames.append(portfolio.as_warehouse_rows(forecast).assign(created_at=created_at, dagster_run_id=context.run_id))
-        actual_inputs = portfolio.PortfolioInputs(history["consumption"], inputs.temperature, inputs.metering_points, config.cutoff_hour)
-        sections += reports.day_sections(forecast, actual_inputs, CHART_LEVELS)
+        sections += reports.day_sections(forecast, metered, CHART_LEVELS)
     rows = pd.concat(frames, ignore_index=True)
     with warehouse.connect() as connection:
         store.replace_days(connection, "series_forecasts", rows, days)
