@@ -266,6 +266,39 @@ WEATHER = Source(
     ),
 )
 
+SETTLEMENT_VOLUMES = Source(
+    name="settlement_volumes",
+    description="The market/system operator's settled (allocated) consumption per balancing group and imbalance settlement period.",
+    delivered_by="the transmission system operator, daily and in monthly revisions",
+    file_pattern="*.csv",
+    key=("market_code", "balancing_group_eic", "period_start"),
+    time_column="period_start",
+    columns=(
+        Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
+        Column("balancing_group_eic", "text", "EIC code of the balancing group (see the `balancing_groups` seed)."),
+        Column("period_start", "timestamptz", "Start of the imbalance settlement period, ISO 8601 with offset."),
+        Column("period_minutes", "integer", "Length of the settlement period, minutes.", allowed=("15", "60")),
+        Column("settled_mwh", "decimal", "Settled (allocated) consumption of the group in the period, MWh.", minimum=0, decimal_places=6),
+    ),
+)
+
+IMBALANCE_PRICES = Source(
+    name="imbalance_prices",
+    description="Imbalance prices per market and settlement period: one single price, or a long and a short price.",
+    delivered_by="the transmission system operator, daily (CSV; ENTSO-E A85 XML is parsed to the same rows)",
+    file_pattern="*.csv",
+    key=("market_code", "period_start", "price_category"),
+    time_column="period_start",
+    columns=(
+        Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
+        Column("period_start", "timestamptz", "Start of the imbalance settlement period, ISO 8601 with offset."),
+        Column("period_minutes", "integer", "Length of the settlement period, minutes.", allowed=("15", "60")),
+        Column("price_category", "text", "`single`, or `long` (surplus) / `short` (deficit) under dual pricing.", allowed=("single", "long", "short")),
+        Column("price_per_mwh", "decimal", "Imbalance price per MWh, in `currency`; may be negative.", minimum=-100000, maximum=100000, decimal_places=2),
+        Column("currency", "text", "ISO 4217 currency of the price.", allowed=("RON", "BGN", "EUR")),
+    ),
+)
+
 SOURCES: tuple[Source, ...] = (
     COMPANIES,
     LOCATIONS,
@@ -275,6 +308,8 @@ SOURCES: tuple[Source, ...] = (
     DSO_CONSUMPTION,
     DSO_NETWORK_FEES,
     WEATHER,
+    SETTLEMENT_VOLUMES,
+    IMBALANCE_PRICES,
 )
 
 SOURCES_BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

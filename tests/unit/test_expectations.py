@@ -105,6 +105,21 @@ CLEAN_ROW: dict[str, dict[str, str]] = {
         "issued_at": "",
         "temperature_c": "-3.50",
     },
+    "settlement_volumes": {
+        "market_code": "RO",
+        "balancing_group_eic": "30XVB-RO-CI----C",
+        "period_start": "2026-01-01T00:00:00+02:00",
+        "period_minutes": "15",
+        "settled_mwh": "0.250000",
+    },
+    "imbalance_prices": {
+        "market_code": "RO",
+        "period_start": "2026-01-01T00:00:00+02:00",
+        "period_minutes": "15",
+        "price_category": "single",
+        "price_per_mwh": "-12.50",
+        "currency": "RON",
+    },
 }
 
 # A second clean row differs from the first in one key column, so keys stay unique per file.
@@ -117,6 +132,8 @@ SECOND_KEY: dict[str, tuple[str, str]] = {
     "dso_consumption": ("tariff_zone", "night"),
     "dso_network_fees": ("fee_code", "transmission"),
     "weather": ("valid_at", "2026-01-01T01:00:00+02:00"),
+    "settlement_volumes": ("period_start", "2026-01-01T00:15:00+02:00"),
+    "imbalance_prices": ("period_start", "2026-01-01T00:15:00+02:00"),
 }
 
 

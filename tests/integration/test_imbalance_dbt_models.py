@@ -1,0 +1,177 @@
+"""The imbalance marts on hand-made settlement, price and purchase-plan rows, against values computed by hand.
+
+One warehouse, one `dbt seed`, then Bulgaria is switched to dual pricing in the `markets` reference
+table (what an operator does when a TSO changes its rules), then the imbalance models are built:
+
+* a normal day, RO, single pricing — 2026-10-24, the first two local hours (21:00Z and 22:00Z on the
+  23rd), plans of 1.0 and 0.8 MWh (forecast 1.2 and 0.9) split into quarter-hours of 0.25 and 0.2;
+* a period with a missing price (the first quarter-hour of the second hour);
+* the 25-hour day, BG — 2026-10-25, 100 quarter-hours, all balanced;
+* dual pricing, BG — 2026-10-26, one short and one long quarter-hour.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from assets.forecasting_tables import PURCHASE_PLANS_COLUMNS, create_forecasting_tables
+from ingestion.raw_schema import create_raw_schema
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+D = Decimal
+INGESTED_AT = datetime(2026, 10, 28, 6, 0, tzinfo=UTC)
+RO_EIC, BG_EIC = "30XVB-RO-CI----C", "32XVB-BG-ALL---Q"
+NORMAL_DAY_START = datetime(2026, 10, 23, 21, 0, tzinfo=UTC)  # 2026-10-24 00:00 in Bucharest (UTC+3)
+DST_DAY_START = datetime(2026, 10, 24, 21, 0, tzinfo=UTC)  # 2026-10-25 00:00 in Sofia; 25 hours to 22:00Z
+DUAL_DAY_START = datetime(2026, 10, 25, 22, 0, tzinfo=UTC)  # 2026-10-26 00:00 in Sofia (UTC+2)
+QUARTER = timedelta(minutes=15)
+HOUR = timedelta(hours=1)
+
+# Normal day, RO: settled quarter-hours of the two hours.
+RO_SETTLED = [D("0.25"), D("0.30"), D("0.20"), D("0.25"), D("0.30"), D("0.20"), D("0.20"), D("0.20")]
+RO_PLANNED = [D("1.0"), D("0.8")]
+RO_FORECAST = [D("1.200"), D("0.900")]
+RO_PRICES = {1: D("500.00"), 2: D("480.50"), 4: None}  # quarter-hour index -> single price (4: not published)
+
+
+def plan_row(day: date, market: str, company: str, group: str, start: datetime, local: datetime, planned: Decimal, forecast: Decimal) -> tuple:
+    return (day, market, company, group, start, local, 60, planned, forecast, forecast, forecast, 1, 0, start - timedelta(hours=12),
+            start - timedelta(hours=11), "run-1")
+
+
+def lineage(name: str, line: int) -> tuple:
+    return (name, line, "0000000000000001", 1, INGESTED_AT)
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], columns: tuple[str, ...] | None = None) -> None:
+    frame = pd.DataFrame.from_records(rows, columns=list(columns or (f"c{i}" for i in range(len(rows[0]))))).astype(object)
+    target = f"{table} ({', '.join(columns)})" if columns else table
+    con.register("rows_frame", frame)
+    con.execute(f"INSERT INTO {target} SELECT * FROM rows_frame")
+    con.unregister("rows_frame")
+
+
+def load(con: duckdb.DuckDBPyConnection) -> None:
+    create_raw_schema(con)
+    create_forecasting_tables(con)
+    plans = [
+        plan_row(date(2026, 10, 24), "RO", "VB-RO", "VB-RO-CI", NORMAL_DAY_START + hour * HOUR, datetime(2026, 10, 24, hour), RO_PLANNED[hour], RO_FORECAST[hour])
+        for hour in range(2)
+    ]
+    plans += [
+        plan_row(date(2026, 10, 25), "BG", "VB-BG", "VB-BG-ALL", DST_DAY_START + hour * HOUR, datetime(2026, 10, 25, 0) + hour * HOUR, D("0.1"), D("0.100"))
+        for hour in range(25)
+    ]
+    plans.append(plan_row(date(2026, 10, 26), "BG", "VB-BG", "VB-BG-ALL", DUAL_DAY_START, datetime(2026, 10, 26, 0), D("0.1"), D("0.120")))
+    insert(con, "forecasting.purchase_plans", plans, PURCHASE_PLANS_COLUMNS)
+    settled = [("RO", RO_EIC, NORMAL_DAY_START + index * QUARTER, 15, value) for index, value in enumerate(RO_SETTLED)]
+    settled += [("BG", BG_EIC, DST_DAY_START + index * QUARTER, 15, D("0.025")) for index in range(100)]
+    settled += [("BG", BG_EIC, DUAL_DAY_START, 15, D("0.035")), ("BG", BG_EIC, DUAL_DAY_START + QUARTER, 15, D("0.015"))]
+    insert(con, "raw.settlement_volumes", [row + lineage("settlement.csv", line) for line, row in enumerate(settled, start=2)])
+    prices = [("RO", NORMAL_DAY_START + index * QUARTER, 15, "single", price, "RON") for index, price in RO_PRICES.items() if price is not None]
+    prices += [("RO", NORMAL_DAY_START + index * QUARTER, 15, "single", D("300.00"), "RON") for index in (0, 3, 5, 6, 7)]
+    prices += [("BG", DST_DAY_START + index * QUARTER, 15, "single", D("100.00"), "EUR") for index in range(100)]
+    prices += [
+        ("BG", DUAL_DAY_START, 15, "short", D("120.00"), "EUR"),
+        ("BG", DUAL_DAY_START, 15, "long", D("80.00"), "EUR"),
+        ("BG", DUAL_DAY_START + QUARTER, 15, "short", D("120.00"), "EUR"),
+        ("BG", DUAL_DAY_START + QUARTER, 15, "long", D("80.00"), "EUR"),
+    ]
+    insert(con, "raw.imbalance_prices", [row + lineage("prices.csv", line) for line, row in enumerate(prices, start=2)])
+
+
+def run_dbt(args: list[str], warehouse: Path, work: Path) -> None:
+    executable = Path(sys.executable).parent / "dbt"
+    env = {**os.environ, "VOLTBILL_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [
+        str(executable) if executable.exists() else (shutil.which("dbt") or "dbt"), *args,
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+    ]
+    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout[-8000:] + completed.stderr[-4000:]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("imbalance")
+    path = work / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        load(con)
+    run_dbt(["seed"], path, work)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE reference.markets SET imbalance_pricing = 'dual' WHERE market_code = 'BG'")
+    run_dbt(["build", "--select", "+fct_imbalance_daily", "--exclude", "resource_type:seed"], path, work)
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+
+
+def cost(mwh: Decimal, price: Decimal) -> Decimal:
+    return (mwh * price).quantize(D("0.01"), rounding=ROUND_HALF_UP)  # half away from zero
+
+
+def test_normal_day_single_price_quarter_hours(warehouse) -> None:
+    got = warehouse.execute(
+        "SELECT nominated_mwh, forecast_mwh, settled_mwh, imbalance_mwh, imbalance_direction, applied_price_per_mwh, imbalance_cost, "
+        "is_price_missing FROM marts.fct_imbalance_settlement_periods WHERE market_code = 'RO' ORDER BY period_start_utc"
+    ).fetchall()
+    assert len(got) == 8
+    for index, row in enumerate(got):
+        hour = index // 4
+        nominated = RO_PLANNED[hour] / 4  # 0.25, then 0.2
+        forecast = RO_FORECAST[hour] / 4  # 0.3, then 0.225
+        imbalance = RO_SETTLED[index] - nominated
+        direction = "short" if imbalance > 0 else "long" if imbalance < 0 else "balanced"
+        price = RO_PRICES.get(index, D("300.00"))
+        expected_cost = D("0.00") if direction == "balanced" else (None if price is None else cost(imbalance, price))
+        assert row == (nominated, forecast, RO_SETTLED[index], imbalance, direction, price, expected_cost, direction != "balanced" and price is None), index
+    # The two priced out-of-balance quarter-hours by hand: +0.05 × 500.00 = 25.00; −0.05 × 480.50 = −24.025 → −24.03.
+    assert [row[6] for row in got[1:3]] == [D("25.00"), D("-24.03")]
+
+
+def test_normal_day_totals_and_volume_weighted_deviation(warehouse) -> None:
+    got = warehouse.execute(
+        "SELECT settlement_periods_count, settled_mwh, nominated_mwh, forecast_mwh, net_imbalance_mwh, short_mwh, long_mwh, imbalance_cost, "
+        "currency, periods_without_price_count, forecast_deviation_pct FROM marts.fct_imbalance_daily WHERE market_code = 'RO'"
+    ).fetchall()
+    # settled 1.9, nominated 1.8, forecast 2.1; short 0.05 + 0.1 = 0.15, long 0.05; cost 25.00 − 24.03 (the
+    # missing price is not priced) = 0.97; Σ|forecast − settled| = (0.05 + 0 + 0.1 + 0.05) + (0.075 + 3 × 0.025)
+    # = 0.35, and 0.35 × 100 / 1.9 = 18.42105… → 18.4211.
+    assert got == [(8, D("1.9"), D("1.8"), D("2.1"), D("0.1"), D("0.15"), D("0.05"), D("0.97"), "RON", 1, D("18.4211"))]
+
+
+def test_the_25_hour_day_has_100_balanced_quarter_hours(warehouse) -> None:
+    got = warehouse.execute(
+        "SELECT delivery_date, settlement_periods_count, settled_mwh, nominated_mwh, net_imbalance_mwh, imbalance_cost "
+        "FROM marts.fct_imbalance_daily WHERE market_code = 'BG' ORDER BY delivery_date"
+    ).fetchall()
+    # 25 hourly plans of 0.1 MWh → 100 quarter-hours of 0.025, all settled at 0.025: 2.5 MWh each way.
+    assert got[0] == (date(2026, 10, 25), 100, D("2.5"), D("2.5"), D("0"), D("0.00"))
+    repeated = warehouse.execute(
+        "SELECT count(*) FROM marts.fct_imbalance_settlement_periods WHERE period_start_local = TIMESTAMP '2026-10-25 03:00:00'"
+    ).fetchone()[0]
+    assert repeated == 2  # 03:00 happens twice in Sofia
+
+
+def test_dual_pricing_charges_the_short_price_and_pays_the_long_price(warehouse) -> None:
+    got = warehouse.execute(
+        "SELECT imbalance_mwh, imbalance_direction, applied_price_category, applied_price_per_mwh, imbalance_cost "
+        "FROM marts.fct_imbalance_settlement_periods WHERE delivery_date = DATE '2026-10-26' ORDER BY period_start_utc"
+    ).fetchall()
+    # Nominated 0.1 / 4 = 0.025 each. 0.035 − 0.025 = +0.010 short at 120.00 → 1.20; 0.015 − 0.025 = −0.010 long at 80.00 → −0.80.
+    assert got == [
+        (D("0.010"), "short", "short", D("120.00"), D("1.20")),
+        (D("-0.010"), "long", "long", D("80.00"), D("-0.80")),
+    ]
