@@ -25,10 +25,12 @@ from forecasting.models.base import CALIBRATION_DAYS, Forecaster, ForecastOrigin
 
 
 def _quiet_stan() -> None:
-    """cmdstanpy logs two INFO lines per fit and prophet resets its logger on import: silence
-    both after the import, so a portfolio run's log shows what matters."""
-    for name in ("cmdstanpy", "prophet", "prophet.plot"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    """cmdstanpy logs two INFO lines per fit: its logger sets itself to DEBUG the first time it
+    is fetched, so fetch it first, then raise its level (and prophet's) to WARNING."""
+    from cmdstanpy.utils import get_logger
+
+    get_logger().setLevel(logging.WARNING)
+    logging.getLogger("prophet").setLevel(logging.WARNING)
 
 
 DAILY_FOURIER_ORDER = 12
@@ -85,6 +87,8 @@ class ProphetModel(Forecaster):
         )
 
     def fit(self, origin: ForecastOrigin) -> FittedModel:
+        # Prophet's optional plotting (plotly) is not installed and not needed: say nothing about it.
+        logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
         from prophet import Prophet  # slow import, only when Prophet is used
 
         _quiet_stan()
