@@ -299,6 +299,22 @@ IMBALANCE_PRICES = Source(
     ),
 )
 
+DAY_AHEAD_PRICES = Source(
+    name="day_ahead_prices",
+    description="Day-ahead market clearing prices per market and market time unit (CSV; ENTSO-E A44 XML is parsed to the same rows).",
+    delivered_by="the power exchange (OPCOM, IBEX), daily after the auction",
+    file_pattern="*.csv",
+    key=("market_code", "period_start"),
+    time_column="period_start",
+    columns=(
+        Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
+        Column("period_start", "timestamptz", "Start of the market time unit, ISO 8601 with offset."),
+        Column("period_minutes", "integer", "Length of the market time unit, minutes.", allowed=("15", "60")),
+        Column("price_per_mwh", "decimal", "Clearing price per MWh, in `currency`; may be negative.", minimum=-100000, maximum=100000, decimal_places=2),
+        Column("currency", "text", "ISO 4217 currency of the price.", allowed=("RON", "BGN", "EUR")),
+    ),
+)
+
 SOURCES: tuple[Source, ...] = (
     COMPANIES,
     LOCATIONS,
@@ -310,6 +326,7 @@ SOURCES: tuple[Source, ...] = (
     WEATHER,
     SETTLEMENT_VOLUMES,
     IMBALANCE_PRICES,
+    DAY_AHEAD_PRICES,
 )
 
 SOURCES_BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

@@ -7,7 +7,8 @@ table (what an operator does when a TSO changes its rules), then the imbalance m
   23rd), plans of 1.0 and 0.8 MWh (forecast 1.2 and 0.9) split into quarter-hours of 0.25 and 0.2;
 * a period with a missing price (the first quarter-hour of the second hour);
 * the 25-hour day, BG — 2026-10-25, 100 quarter-hours, all balanced;
-* dual pricing, BG — 2026-10-26, one short and one long quarter-hour.
+* dual pricing, BG — 2026-10-26, one short and one long quarter-hour;
+* purchases: the RO plan at the day-ahead quarter-hour prices, one quarter-hour unpriced.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ HOUR = timedelta(hours=1)
 RO_SETTLED = [D("0.25"), D("0.30"), D("0.20"), D("0.25"), D("0.30"), D("0.20"), D("0.20"), D("0.20")]
 RO_PLANNED = [D("1.0"), D("0.8")]
 RO_FORECAST = [D("1.200"), D("0.900")]
+# Day-ahead quarter-hour prices of the two hours; the last quarter-hour of the second is not published.
+RO_DAY_AHEAD = [D("400.00"), D("410.00"), D("420.00"), D("430.00"), D("350.00"), D("355.00"), D("360.00"), None]
 RO_PRICES = {1: D("500.00"), 2: D("480.50"), 4: None}  # quarter-hour index -> single price (4: not published)
 
 
@@ -89,6 +92,8 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
         ("BG", DUAL_DAY_START + QUARTER, 15, "long", D("80.00"), "EUR"),
     ]
     insert(con, "raw.imbalance_prices", [row + lineage("prices.csv", line) for line, row in enumerate(prices, start=2)])
+    day_ahead = [("RO", NORMAL_DAY_START + index * QUARTER, 15, price, "RON") for index, price in enumerate(RO_DAY_AHEAD) if price is not None]
+    insert(con, "raw.day_ahead_prices", [row + lineage("day_ahead.csv", line) for line, row in enumerate(day_ahead, start=2)])
 
 
 def run_dbt(args: list[str], warehouse: Path, work: Path) -> None:
@@ -112,7 +117,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     run_dbt(["seed"], path, work)
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE reference.markets SET imbalance_pricing = 'dual' WHERE market_code = 'BG'")
-    run_dbt(["build", "--select", "+fct_imbalance_daily", "--exclude", "resource_type:seed"], path, work)
+    run_dbt(["build", "--select", "+fct_imbalance_daily", "+fct_purchases", "--exclude", "resource_type:seed"], path, work)
     with duckdb.connect(str(path), read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
         yield con
@@ -174,4 +179,17 @@ def test_dual_pricing_charges_the_short_price_and_pays_the_long_price(warehouse)
     assert got == [
         (D("0.010"), "short", "short", D("120.00"), D("1.20")),
         (D("-0.010"), "long", "long", D("80.00"), D("-0.80")),
+    ]
+
+
+def test_purchases_are_the_plan_at_the_day_ahead_quarter_hour_prices(warehouse) -> None:
+    got = warehouse.execute(
+        "SELECT purchased_mwh, price_per_mwh, purchase_cost, currency, is_price_missing, purchase_source "
+        "FROM marts.fct_purchases WHERE market_code = 'RO' ORDER BY period_start_utc"
+    ).fetchall()
+    # Hour 1: 1.0 MWh × (400 + 410 + 420 + 430) × 15/60 = 415.00, i.e. 415.00 per MWh.
+    # Hour 2: its last quarter-hour has no price: no cost, flagged.
+    assert got == [
+        (D("1.0"), D("415.00"), D("415.00"), "RON", False, "purchase_plan"),
+        (D("0.8"), None, None, "RON", True, "purchase_plan"),
     ]

@@ -112,6 +112,13 @@ CLEAN_ROW: dict[str, dict[str, str]] = {
         "period_minutes": "15",
         "settled_mwh": "0.250000",
     },
+    "day_ahead_prices": {
+        "market_code": "BG",
+        "period_start": "2026-01-01T00:00:00+02:00",
+        "period_minutes": "15",
+        "price_per_mwh": "95.31",
+        "currency": "EUR",
+    },
     "imbalance_prices": {
         "market_code": "RO",
         "period_start": "2026-01-01T00:00:00+02:00",
@@ -134,6 +141,7 @@ SECOND_KEY: dict[str, tuple[str, str]] = {
     "weather": ("valid_at", "2026-01-01T01:00:00+02:00"),
     "settlement_volumes": ("period_start", "2026-01-01T00:15:00+02:00"),
     "imbalance_prices": ("period_start", "2026-01-01T00:15:00+02:00"),
+    "day_ahead_prices": ("period_start", "2026-01-01T00:15:00+02:00"),
 }
 
 
