@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.models.base import TEMPERATURE_GAP_LIMIT
 from forecasting.series import SeriesFrame
 
 THERMAL_HALF_LIVES_HOURS = (6, 24)
@@ -39,7 +38,7 @@ def temperature_matrices(series: SeriesFrame) -> TemperatureMatrices:
         return cached
     if series.temperature is None:
         raise ValueError("the series has no temperature")
-    long = pd.Series(series.temperature).interpolate(limit=TEMPERATURE_GAP_LIMIT, limit_direction="both", limit_area="inside")
+    long = pd.Series(series.temperature_filled)
     periods_per_hour = 60 / series.spec.freq_minutes
     smoothed = tuple(
         series._day_matrix(long.ewm(halflife=hours * periods_per_hour, ignore_na=True).mean().to_numpy())[0]

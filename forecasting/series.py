@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ SUPPORTED_FREQUENCIES = {"15min": 15, "30min": 30, "60min": 60, "1h": 60, "h": 6
 OUTLIER_MAD_MULTIPLE = 10.0
 OUTLIER_WINDOW_DAYS = 28
 OUTLIER_MEDIAN_SHARE = 0.1
+TEMPERATURE_GAP_LIMIT = 6  # periods of missing temperature interpolated over (inside the series only)
 NEGATIVE_ERROR_SHARE = 0.01
 
 
@@ -159,6 +161,14 @@ class SeriesFrame:
     @property
     def has_temperature(self) -> bool:
         return self.temperature is not None
+
+    @cached_property
+    def temperature_filled(self) -> np.ndarray | None:
+        """Temperature with gaps of up to `TEMPERATURE_GAP_LIMIT` periods inside the series
+        interpolated: what the features use, computed once per series."""
+        if self.temperature is None:
+            return None
+        return pd.Series(self.temperature).interpolate(limit=TEMPERATURE_GAP_LIMIT, limit_direction="both", limit_area="inside").to_numpy()
 
 
 def build_series_frame(

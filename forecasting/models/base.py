@@ -21,7 +21,6 @@ import pandas as pd
 from forecasting.series import SeriesFrame
 
 CALIBRATION_DAYS = 28
-TEMPERATURE_GAP_LIMIT = 6  # periods of missing temperature the features interpolate over
 
 
 class ModelNotApplicable(Exception):
@@ -74,11 +73,8 @@ class ForecastOrigin:
 
     def target_temperature_known(self) -> bool:
         """A temperature for every period of D, counting gaps the features interpolate."""
-        temperature = self.series.temperature
-        if temperature is None:
-            return False
-        filled = pd.Series(temperature).interpolate(limit=TEMPERATURE_GAP_LIMIT, limit_direction="both", limit_area="inside")
-        return not filled.iloc[self.target_rows].isna().any()
+        filled = self.series.temperature_filled
+        return filled is not None and not np.isnan(filled[self.target_rows]).any()
 
     def calibration_days(self) -> np.ndarray:
         """The last `CALIBRATION_DAYS` days before D with any known value."""
