@@ -38,11 +38,8 @@ plan_overlaps as (
         plans.period_minutes as plan_minutes,
         plans.planned_mwh,
         plans.forecast_p50_mwh,
-        date_diff(
-            'minute',
-            greatest(settlement.period_start_utc, plans.period_start_utc),
-            least(settlement.period_end_utc, plans.period_end_utc)
-        ) as overlap_minutes
+        {{ overlap_minutes('settlement.period_start_utc', 'settlement.period_end_utc', 'plans.period_start_utc', 'plans.period_end_utc') }}
+            as overlap_minutes
     from settlement
     join plans
         on plans.balancing_group_id = settlement.balancing_group_id

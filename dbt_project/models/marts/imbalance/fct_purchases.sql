@@ -26,23 +26,32 @@ prices as (
     from {{ ref('stg_power_exchange__day_ahead_prices') }}
 ),
 
-priced_units as (
+unit_overlaps as (
     select
         plans.delivery_date,
         plans.balancing_group_id,
         plans.period_start_utc,
-        sum(date_diff('minute', greatest(plans.period_start_utc, prices.period_start_utc), least(plans.period_end_utc, prices.period_end_utc)))
-            as priced_minutes,
-        sum(
-            plans.planned_mwh * prices.price_per_mwh
-            * date_diff('minute', greatest(plans.period_start_utc, prices.period_start_utc), least(plans.period_end_utc, prices.period_end_utc))
-        ) as cost_times_plan_minutes,
-        any_value(prices.currency) as currency
+        plans.planned_mwh,
+        prices.price_per_mwh,
+        prices.currency,
+        {{ overlap_minutes('plans.period_start_utc', 'plans.period_end_utc', 'prices.period_start_utc', 'prices.period_end_utc') }}
+            as overlap_minutes
     from plans
     join prices
         on prices.market_code = plans.market_code
         and prices.period_start_utc < plans.period_end_utc
         and prices.period_end_utc > plans.period_start_utc
+),
+
+priced_units as (
+    select
+        delivery_date,
+        balancing_group_id,
+        period_start_utc,
+        sum(overlap_minutes) as priced_minutes,
+        sum(planned_mwh * price_per_mwh * overlap_minutes) as cost_times_plan_minutes,
+        any_value(currency) as currency
+    from unit_overlaps
     group by all
 ),
 
