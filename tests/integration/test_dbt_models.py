@@ -21,10 +21,6 @@ UTC+3 before / UTC+2 after 2025-10-26 01:00Z and UTC+2 before / UTC+3 after 2026
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -38,9 +34,8 @@ from ingestion.loader import ingest_source
 from ingestion.raw_schema import create_raw_schema
 from ingestion.sources import METER_READINGS
 from assets.forecasting_tables import create_forecasting_tables
+from tests.integration.dbt_runner import run_dbt
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 ZONES = {"RO": ZoneInfo("Europe/Bucharest"), "BG": ZoneInfo("Europe/Sofia")}
 INGESTED_AT = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
 
@@ -281,25 +276,6 @@ def load_raw(path: Path, inbox: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # One dbt build over the rows
 # --------------------------------------------------------------------------------------------
-
-
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
-
-
-def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "VOLTBILL_WAREHOUSE_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [
-        dbt_executable(), *args,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-    ]
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

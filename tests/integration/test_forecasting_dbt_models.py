@@ -27,10 +27,6 @@ in UTC order, so periods 1-5 are local 0, 1, 2, 3, 3 and periods 1-10 end with l
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,18 +34,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pandas as pd
 import pytest
 
 from ingestion.raw_schema import create_raw_schema
+from tests.integration.dbt_runner import insert, run_dbt
 from assets.forecasting_tables import (
     PURCHASE_PLANS_COLUMNS,
     SERIES_FORECASTS_COLUMNS,
     create_forecasting_tables,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 ZONES = {"RO": ZoneInfo("Europe/Bucharest"), "BG": ZoneInfo("Europe/Sofia")}
 # The October files are loaded after the month (a reading may not describe the future of its file).
 INGESTED_AT = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
@@ -186,17 +180,6 @@ INGESTED_FILES_COLUMNS = (
 )
 
 
-def insert(con: duckdb.DuckDBPyConnection, table: str, rows_: list[tuple], columns: tuple[str, ...] | None = None) -> None:
-    """Insert Python rows through a DataFrame (executemany inserts one row at a time). dtype object keeps
-    None as NULL (not NaN) and Decimal and aware datetimes as they are; without `columns`, positionally."""
-    width = len(rows_[0])
-    frame = pd.DataFrame.from_records(rows_, columns=list(columns or (f"c{i}" for i in range(width)))).astype(object)
-    target = f"{table} ({', '.join(columns)})" if columns else table
-    con.register("rows_frame", frame)
-    con.execute(f"INSERT INTO {target} SELECT * FROM rows_frame")
-    con.unregister("rows_frame")
-
-
 def load_raw(con: duckdb.DuckDBPyConnection, raw: Raw) -> None:
     create_raw_schema(con)
     for table, table_rows in raw.rows.items():
@@ -286,21 +269,6 @@ def load_forecasting(con: duckdb.DuckDBPyConnection) -> None:
 # --------------------------------------------------------------------------------------------
 # dbt
 # --------------------------------------------------------------------------------------------
-
-
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
-
-
-def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VOLTBILL_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [
-        dbt_executable(), *args,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-    ]
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

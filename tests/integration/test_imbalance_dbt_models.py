@@ -13,23 +13,17 @@ table (what an operator does when a TSO changes its rules), then the imbalance m
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from assets.forecasting_tables import PURCHASE_PLANS_COLUMNS, create_forecasting_tables
 from ingestion.raw_schema import create_raw_schema
+from tests.integration.dbt_runner import insert, run_dbt
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 D = Decimal
 INGESTED_AT = datetime(2026, 10, 28, 6, 0, tzinfo=UTC)
 RO_EIC, BG_EIC = "30XVB-RO-CI----C", "32XVB-BG-ALL---Q"
@@ -55,14 +49,6 @@ def plan_row(day: date, market: str, company: str, group: str, start: datetime, 
 
 def lineage(name: str, line: int) -> tuple:
     return (name, line, "0000000000000001", 1, INGESTED_AT)
-
-
-def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], columns: tuple[str, ...] | None = None) -> None:
-    frame = pd.DataFrame.from_records(rows, columns=list(columns or (f"c{i}" for i in range(len(rows[0]))))).astype(object)
-    target = f"{table} ({', '.join(columns)})" if columns else table
-    con.register("rows_frame", frame)
-    con.execute(f"INSERT INTO {target} SELECT * FROM rows_frame")
-    con.unregister("rows_frame")
 
 
 def load(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,15 +82,8 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
     insert(con, "raw.day_ahead_prices", [row + lineage("day_ahead.csv", line) for line, row in enumerate(day_ahead, start=2)])
 
 
-def run_dbt(args: list[str], warehouse: Path, work: Path) -> None:
-    executable = Path(sys.executable).parent / "dbt"
-    env = {**os.environ, "VOLTBILL_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [
-        str(executable) if executable.exists() else (shutil.which("dbt") or "dbt"), *args,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-    ]
-    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+def build(args: list[str], warehouse: Path, work: Path) -> None:
+    completed = run_dbt(args, warehouse, work)
     assert completed.returncode == 0, completed.stdout[-8000:] + completed.stderr[-4000:]
 
 
@@ -114,10 +93,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     path = work / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         load(con)
-    run_dbt(["seed"], path, work)
+    build(["seed"], path, work)
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE reference.markets SET imbalance_pricing = 'dual' WHERE market_code = 'BG'")
-    run_dbt(["build", "--select", "+fct_imbalance_daily", "+fct_purchases", "--exclude", "resource_type:seed"], path, work)
+    build(["build", "--select", "+fct_imbalance_daily", "+fct_purchases", "--exclude", "resource_type:seed"], path, work)
     with duckdb.connect(str(path), read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
         yield con
