@@ -69,8 +69,7 @@ def model_choices(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str]
 
 def _replace(connection: duckdb.DuckDBPyConnection, replacements: list[tuple[str, pd.DataFrame, str, list]]) -> None:
     """For each (table, frame, WHERE clause, parameters): delete the matching rows and insert
-    the frame by column name — all in one transaction."""
-    create_forecasting_tables(connection)
+    the frame by column name — all in one transaction. The tables must exist."""
     connection.execute("BEGIN TRANSACTION")
     try:
         for table, frame, where, parameters in replacements:
@@ -93,6 +92,7 @@ def replace_days(connection: duckdb.DuckDBPyConnection, table: str, frame: pd.Da
 
 def replace_model_selection(connection: duckdb.DuckDBPyConnection, selection: pd.DataFrame, metrics: pd.DataFrame) -> None:
     """The latest backtest replaces the previous one (history of choices is in Dagster's metadata)."""
+    create_forecasting_tables(connection)
     _replace(connection, [("model_selection", selection, "true", []), ("backtest_metrics", metrics, "true", [])])
 
 
