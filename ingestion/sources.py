@@ -315,6 +315,54 @@ DAY_AHEAD_PRICES = Source(
     ),
 )
 
+EXCHANGE_TRADES = Source(
+    name="exchange_trades",
+    description="Trades executed on the power exchange (day-ahead auction and intraday) for a balancing group.",
+    delivered_by="the trading desk's exchange trade export (OPCOM, IBEX), daily",
+    file_pattern="*.csv",
+    key=("trade_id",),
+    time_column="delivery_start",
+    notes=(
+        "A buy adds its volume to the balancing group's position in the delivery period, a sell subtracts it; "
+        "cost = volume x price, a sell is revenue (negative cost).",
+    ),
+    columns=(
+        Column("trade_id", "text", "Exchange trade identifier, unique per exchange."),
+        Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
+        Column("exchange", "text", "Power exchange.", allowed=("OPCOM", "IBEX")),
+        Column("market_segment", "text", "Market the trade was made on.", allowed=("day_ahead", "intraday")),
+        Column("balancing_group_eic", "text", "EIC code of the balancing group the trade is for."),
+        Column("delivery_start", "timestamptz", "Start of the delivery period, ISO 8601 with offset."),
+        Column("delivery_minutes", "integer", "Length of the delivery period, minutes.", allowed=("15", "60")),
+        Column("side", "text", "`buy` or `sell`.", allowed=("buy", "sell")),
+        Column("volume_mwh", "decimal", "Traded energy over the delivery period, MWh.", minimum=0, maximum=100000, decimal_places=3),
+        Column("price_per_mwh", "decimal", "Trade price per MWh, in `currency`; may be negative.", minimum=-100000, maximum=100000, decimal_places=2),
+        Column("currency", "text", "ISO 4217 currency of the price.", allowed=("RON", "BGN", "EUR")),
+        Column("executed_at", "timestamptz", "When the trade was executed, ISO 8601 with offset."),
+    ),
+)
+
+BILATERAL_PURCHASES = Source(
+    name="bilateral_purchases",
+    description="Delivery schedules of bilateral purchase contracts (forward, baseload, peak) per balancing group and period.",
+    delivered_by="the trading desk's contract register, when a contract is signed or its schedule changes",
+    file_pattern="*.csv",
+    key=("contract_id", "delivery_start"),
+    time_column="delivery_start",
+    notes=("A schedule row delivered again for the same contract and period in a later file revises the earlier one.",),
+    columns=(
+        Column("contract_id", "text", "Bilateral contract number."),
+        Column("counterparty", "text", "The seller."),
+        Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
+        Column("balancing_group_eic", "text", "EIC code of the balancing group the energy is delivered to."),
+        Column("delivery_start", "timestamptz", "Start of the delivery period, ISO 8601 with offset."),
+        Column("delivery_minutes", "integer", "Length of the delivery period, minutes.", allowed=("15", "60")),
+        Column("volume_mwh", "decimal", "Contracted energy over the delivery period, MWh.", minimum=0, maximum=100000, decimal_places=3),
+        Column("price_per_mwh", "decimal", "Contract price per MWh, in `currency`.", minimum=-100000, maximum=100000, decimal_places=2),
+        Column("currency", "text", "ISO 4217 currency of the price.", allowed=("RON", "BGN", "EUR")),
+    ),
+)
+
 SOURCES: tuple[Source, ...] = (
     COMPANIES,
     LOCATIONS,
@@ -327,6 +375,8 @@ SOURCES: tuple[Source, ...] = (
     SETTLEMENT_VOLUMES,
     IMBALANCE_PRICES,
     DAY_AHEAD_PRICES,
+    EXCHANGE_TRADES,
+    BILATERAL_PURCHASES,
 )
 
 SOURCES_BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

@@ -127,6 +127,31 @@ CLEAN_ROW: dict[str, dict[str, str]] = {
         "price_per_mwh": "-12.50",
         "currency": "RON",
     },
+    "exchange_trades": {
+        "trade_id": "OPCOM-DA-000001",
+        "market_code": "RO",
+        "exchange": "OPCOM",
+        "market_segment": "day_ahead",
+        "balancing_group_eic": "30XVB-RO-HH----K",
+        "delivery_start": "2026-01-01T00:00:00+02:00",
+        "delivery_minutes": "15",
+        "side": "buy",
+        "volume_mwh": "1.200",
+        "price_per_mwh": "412.35",
+        "currency": "RON",
+        "executed_at": "2025-12-31T13:05:00+02:00",
+    },
+    "bilateral_purchases": {
+        "contract_id": "BL-2026-001",
+        "counterparty": "Hidroelectrica",
+        "market_code": "RO",
+        "balancing_group_eic": "30XVB-RO-CI----C",
+        "delivery_start": "2026-01-01T00:00:00+02:00",
+        "delivery_minutes": "60",
+        "volume_mwh": "2.000",
+        "price_per_mwh": "380.00",
+        "currency": "RON",
+    },
 }
 
 # A second clean row differs from the first in one key column, so keys stay unique per file.
@@ -142,6 +167,8 @@ SECOND_KEY: dict[str, tuple[str, str]] = {
     "settlement_volumes": ("period_start", "2026-01-01T00:15:00+02:00"),
     "imbalance_prices": ("period_start", "2026-01-01T00:15:00+02:00"),
     "day_ahead_prices": ("period_start", "2026-01-01T00:15:00+02:00"),
+    "exchange_trades": ("trade_id", "OPCOM-DA-000002"),
+    "bilateral_purchases": ("delivery_start", "2026-01-01T01:00:00+02:00"),
 }
 
 
