@@ -52,6 +52,12 @@ SUPPORTED_DOCUMENTS: dict[tuple[str, str], str] = {
     ("Publication_MarketDocument", "A44"): "price.amount",
     ("Balancing_MarketDocument", "A85"): "imbalance_Price.amount",
 }
+# ENTSO-E bidding zone / market balance area EIC codes of the markets Voltbill supplies.
+BIDDING_ZONE_MARKETS: dict[str, str] = {
+    "10YRO-TEL------P": "RO",
+    "10YCA-BULGARIA-R": "BG",
+}
+MARKET_BIDDING_ZONES: dict[str, str] = {market: eic for eic, market in BIDDING_ZONE_MARKETS.items()}
 FILLED_CURVE_TYPES = frozenset({"A03"})
 GAP_CURVE_TYPES = frozenset({"A01", None})
 LONG_CATEGORY, SHORT_CATEGORY = "A04", "A05"
@@ -78,6 +84,7 @@ class PriceRow:
     position: int
     filled_from_position: int | None
     time_series_id: str | None
+    line: int | None = None  # line of the Point the price was read from (for a filled position, the repeated Point)
 
 
 @dataclass(frozen=True)
@@ -541,11 +548,13 @@ def _emit_period(
             previous = position
             point = group[position]
             if point is not None:
-                result.rows.append(_row(series, category, start, resolution_minutes, position, point.price, None))
+                result.rows.append(_row(series, category, start, resolution_minutes, position, point.price, None, point.line))
         elif not fills or previous is None:
             gaps.append(position)
         elif fill_blocked is None and (source := group[previous]) is not None:
-            result.rows.append(_row(series, category, start, resolution_minutes, position, source.price, source.position))
+            result.rows.append(
+                _row(series, category, start, resolution_minutes, position, source.price, source.position, source.line)
+            )
         else:
             unfillable.setdefault(previous, []).append(position)
 
@@ -586,6 +595,7 @@ def _row(
     position: int,
     price: Decimal,
     filled_from: int | None,
+    line: int | None,
 ) -> PriceRow:
     """The row of `position` of a Period that starts at `start` (interval-start convention)."""
     return PriceRow(
@@ -601,6 +611,7 @@ def _row(
         position=position,
         filled_from_position=filled_from,
         time_series_id=series.time_series_id,
+        line=line,
     )
 
 

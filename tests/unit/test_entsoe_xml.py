@@ -72,7 +72,9 @@ HOURLY_PRICES = [
 
 def test_day_ahead_hourly_day() -> None:
     prices = dict(enumerate(HOURLY_PRICES, start=1))
-    result = parse_price_document(a44(period("2026-03-09T22:00Z", "2026-03-10T22:00Z", "PT60M", prices)), "da.xml")
+    document = a44(period("2026-03-09T22:00Z", "2026-03-10T22:00Z", "PT60M", prices))
+    result = parse_price_document(document, "da.xml")
+    point_lines = [number for number, text in enumerate(document.decode().splitlines(), start=1) if "<Point>" in text]
 
     assert result.rejected == []
     assert len(result.rows) == 24
@@ -90,7 +92,9 @@ def test_day_ahead_hourly_day() -> None:
         position=1,
         filled_from_position=None,
         time_series_id="1",
+        line=point_lines[0],  # each row names the line of its Point, for the rejected-rows trail
     )
+    assert [row.line for row in result.rows] == point_lines
     assert last.position == 24
     assert last.period_start_utc == datetime(2026, 3, 10, 21, 0, tzinfo=UTC)  # 23:00 local
     assert last.price == Decimal("99.95")
