@@ -29,6 +29,13 @@ def source_markdown(source: Source) -> str:
         f"Key (unique within a file): {', '.join(f'`{k}`' for k in source.key)}.",
         "",
     ]
+    if source.xml_document_types:
+        types = ", ".join(f"`{t}`" for t in source.xml_document_types)
+        lines += [
+            f"The same rows may also arrive as ENTSO-E Transparency Platform XML (document type {types}) "
+            f"as `data/inbox/{source.name}/*.xml`: see \"ENTSO-E XML\" below for how a document becomes rows.",
+            "",
+        ]
     lines += [f"{note}" for note in source.notes]
     if source.notes:
         lines.append("")

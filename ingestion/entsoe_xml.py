@@ -411,10 +411,10 @@ def _read_period(
             continue
         group[position] = value  # None: the point was there but rejected
 
-    if dual_pricing and by_category.keys() & {"long", "short"}:
-        # A dual-priced document owes both prices for every position: a missing side is a gap too.
-        by_category.setdefault("long", {})
-        by_category.setdefault("short", {})
+    # Each price category present in the Period must cover every position. A Period (or TimeSeries) that
+    # carries one side only is not expected to carry the other: documents put long and short prices in one
+    # TimeSeries or in one TimeSeries each. A side missing from the whole document shows downstream as an
+    # unpriced settlement period.
     # In an A03 curve a point whose position cannot be read starts a block nobody can place, so no
     # left-out position of the Period can be filled with confidence.
     fill_blocked = (

@@ -15,6 +15,11 @@ For each file of a source, in file-name (delivery) order:
 
 A file that fails for an unexpected reason is rejected with the error as its reason and the
 run goes on with the next file: one bad file never stops the others.
+
+Price sources also take ENTSO-E XML documents (`*.xml`): `ingestion.price_documents` turns a
+document into the same text fields, each with the line of its XML Point, and steps 4-5 run on
+them unchanged. A document rejected as a whole (hostile, malformed, the wrong type) registers the
+file as `rejected` with the reason.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.file_scan import FileScan, scan_file
+from ingestion.price_documents import xml_price_rows
 from ingestion.raw_schema import create_raw_schema
 from ingestion.sources import Source
 from ingestion.validation import first_failure_sql, prepared_columns_sql, quote_identifier, sql_literal, typed_column
@@ -112,7 +118,8 @@ def source_files(inbox_dir: Path, source: Source) -> list[Path]:
     folder = inbox_dir / source.name
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.glob(source.file_pattern) if path.is_file())
+    patterns = [source.file_pattern] + ([source.xml_file_pattern] if source.xml_file_pattern else [])
+    return sorted({path for pattern in patterns for path in folder.glob(pattern) if path.is_file()})
 
 
 def unmatched_files(inbox_dir: Path, source: Source) -> list[Path]:
@@ -132,10 +139,9 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, inbox_d
     for path in source_files(inbox_dir, source):
         result.files.append(ingest_file(connection, source, path))
     for path in unmatched_files(inbox_dir, source):
-        logger.warning("Not loading %s: its name does not match %s", path, source.file_pattern)
-        result.files.append(
-            FileResult(source.name, path.name, "", "ignored", message=f"name does not match {source.file_pattern}; not loaded")
-        )
+        expected = " or ".join(filter(None, (source.file_pattern, source.xml_file_pattern)))
+        logger.warning("Not loading %s: its name does not match %s", path, expected)
+        result.files.append(FileResult(source.name, path.name, "", "ignored", message=f"name does not match {expected}; not loaded"))
     return result
 
 
@@ -148,12 +154,13 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, source: Source, path: Pat
     if already is not None:
         return FileResult(source.name, path.name, scan.ingestion_id, "already_ingested", message=f"same content as {already[0]}")
 
-    problem = _file_level_problem(source, scan)
+    is_xml = _is_xml(source, path)
+    problem = None if is_xml else _file_level_problem(source, scan)
     if problem is not None:
         return _reject_file(connection, source, path, scan, *problem)
     try:
         connection.execute("BEGIN TRANSACTION")
-        result = _load_rows(connection, source, path, scan)
+        result = _load_xml_rows(connection, source, path, scan) if is_xml else _load_rows(connection, source, path, scan)
         connection.execute("COMMIT")
         return result
     except ENVIRONMENT_ERRORS:
@@ -166,8 +173,8 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, source: Source, path: Pat
         first_line = str(error).splitlines()[0][:300]
         return _reject_file(connection, source, path, scan, "unreadable_file", f"the file could not be read: {first_line}")
     finally:
-        connection.execute("DROP TABLE IF EXISTS temp.staged_file")
-        connection.execute("DROP TABLE IF EXISTS temp.staged_rejects")
+        for table in ("staged_file", "staged_rejects", "staged_xml_rows"):
+            connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
 def _file_level_problem(source: Source, scan: FileScan) -> tuple[str, str] | None:
@@ -231,10 +238,7 @@ def _csv_reader_sql(source: Source, path: Path) -> str:
 
 
 def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path, scan: FileScan) -> FileResult:
-    sequence = _next_sequence(connection, source)
-    now = datetime.now(timezone.utc)
-    rule_sql, reason_code_sql, reason_sql = first_failure_sql(source)
-
+    """Read a CSV file as text, give every row its physical line, then check and load it."""
     # Text of every field, in file order (insertion order is preserved, so rowid is the row's position).
     connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_file AS SELECT * FROM {_csv_reader_sql(source, path)}")
     # One entry per line: the reader may report a cut-off last line more than once.
@@ -258,15 +262,82 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
     connection.execute("CREATE OR REPLACE TEMP TABLE line_shifts (first_row BIGINT, shift BIGINT)")
     if thresholds:
         connection.executemany("INSERT INTO line_shifts VALUES (?, ?)", thresholds)
+    positioned_sql = f"""
+        SELECT f.* EXCLUDE (_row), f._row AS _row_id, f._row + 2 + coalesce(s.shift, 0) AS _source_line
+        FROM (SELECT *, rowid - {first_rowid} AS _row, {prepared_columns_sql(source)} FROM staged_file) AS f
+        ASOF LEFT JOIN line_shifts AS s ON f._row >= s.first_row
+    """
+    last_line_cut = not scan.ends_with_newline
+    unreadable: list[_UnreadableEntry] = []
+    for line, error_type, csv_line, error_message in csv_errors:
+        code, reason = CSV_ERROR_REASONS.get(error_type, ("malformed_csv", "the line is not valid CSV"))
+        if last_line_cut and int(line) == scan.line_count:
+            code, reason = "truncated_line", TRUNCATED_LINE_REASON
+        reason = reason.format(n=len(source.columns))
+        detail = error_message.splitlines()[0][:200] if error_message else error_type
+        unreadable.append(
+            _UnreadableEntry(
+                int(line), code, f"{path.name} line {line}: {reason} ({detail})", (csv_line or "").strip("\r\n")
+            )
+        )
+    try:
+        return _check_and_load(connection, source, path, scan, positioned_sql, unreadable, last_line_cut)
+    finally:
+        connection.execute("DROP TABLE IF EXISTS line_shifts")
 
+
+@dataclass(frozen=True)
+class _UnreadableEntry:
+    """Something in a file that never became a row of text fields (a broken CSV line, a bad XML element)."""
+
+    line: int | None
+    reason_code: str
+    message: str
+    record: str
+
+
+def _is_xml(source: Source, path: Path) -> bool:
+    return bool(source.xml_document_types) and path.suffix.lower() == ".xml"
+
+
+def _load_xml_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path, scan: FileScan) -> FileResult:
+    """Read an ENTSO-E price document into the contract's text fields, then check and load them like CSV rows."""
+    parsed = xml_price_rows(source, path.read_bytes(), path.name)
+    columns = ", ".join(f"{quote_identifier(name)} VARCHAR" for name in source.column_names)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_xml_rows ({columns}, _source_line BIGINT, _row_id BIGINT)")
+    if parsed.rows:
+        connection.executemany(
+            f"INSERT INTO staged_xml_rows VALUES ({', '.join('?' for _ in range(len(source.columns) + 2))})",
+            [[row.fields[name] for name in source.column_names] + [row.line, index] for index, row in enumerate(parsed.rows)],
+        )
+    positioned_sql = f"SELECT *, {prepared_columns_sql(source)} FROM staged_xml_rows"
+    unreadable = [_UnreadableEntry(entry.line, entry.reason_code, entry.message, entry.record) for entry in parsed.rejected]
+    return _check_and_load(
+        connection, source, path, scan, positioned_sql, unreadable, last_line_cut=False, whole_file_rejected=not parsed.rows
+    )
+
+
+def _check_and_load(
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    scan: FileScan,
+    positioned_sql: str,
+    unreadable: list[_UnreadableEntry],
+    last_line_cut: bool,
+    whole_file_rejected: bool = False,
+) -> FileResult:
+    """Check every row of text fields against the contract, reject in-file duplicates, insert the good rows
+    and quarantine the rest. `positioned_sql` gives the fields, their prepared columns, `_source_line` and a
+    unique `_row_id` in file order. `whole_file_rejected`: nothing in the file could be read (the file's
+    status becomes `rejected` when `unreadable` says why)."""
+    sequence = _next_sequence(connection, source)
+    now = datetime.now(timezone.utc)
+    rule_sql, reason_code_sql, reason_sql = first_failure_sql(source)
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE staged_rejects AS
-        WITH positioned AS (
-            SELECT f.* EXCLUDE (_row), f._row + 2 + coalesce(s.shift, 0) AS _source_line
-            FROM (SELECT *, rowid - {first_rowid} AS _row, {prepared_columns_sql(source)} FROM staged_file) AS f
-            ASOF LEFT JOIN line_shifts AS s ON f._row >= s.first_row
-        ),
+        WITH positioned AS ({positioned_sql}),
         checked AS (
             SELECT * EXCLUDE (_rule), {reason_code_sql} AS reason_code, {reason_sql} AS reason
             FROM (SELECT *, {rule_sql} AS _rule FROM positioned)
@@ -274,9 +345,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         SELECT * FROM checked
         """
     )
-    connection.execute("DROP TABLE line_shifts")
 
-    last_line_cut = not scan.ends_with_newline
     key_typed = [typed_column(column) for column in source.columns if column.name in source.key]
     key_columns = ", ".join(key_typed)
     key_names = ", ".join(source.key)
@@ -290,15 +359,16 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         SET reason_code = 'duplicate_row',
             reason = 'duplicate of line ' || dup.first_line || ' (same {key_names})'
         FROM (
-            SELECT rows._source_line,
-                   first_value(rows._source_line) OVER (PARTITION BY {key_columns} ORDER BY rows._source_line) AS first_line
+            SELECT rows._row_id,
+                   first_value(rows._row_id) OVER (PARTITION BY {key_columns} ORDER BY rows._row_id) AS first_row_id,
+                   first_value(rows._source_line) OVER (PARTITION BY {key_columns} ORDER BY rows._row_id) AS first_line
             FROM staged_rejects AS rows
             SEMI JOIN (
                 SELECT {key_columns} FROM staged_rejects WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1
             ) AS repeated ON {key_match}
             WHERE rows.reason_code IS NULL
         ) AS dup
-        WHERE target._source_line = dup._source_line AND dup.first_line <> dup._source_line
+        WHERE target._row_id = dup._row_id AND dup.first_row_id <> dup._row_id
         """
     )
     if last_line_cut:
@@ -315,7 +385,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         f"""
         INSERT INTO {source.raw_table}
         SELECT {typed_columns}, ? AS _source_file, _source_line, ? AS _ingestion_id, ? AS _ingestion_seq, ? AS _ingested_at
-        FROM staged_rejects WHERE reason_code IS NULL ORDER BY _source_line
+        FROM staged_rejects WHERE reason_code IS NULL ORDER BY _row_id
         """,
         [path.name, scan.ingestion_id, sequence, now],
     )
@@ -324,24 +394,20 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         INSERT INTO raw.rejected_rows
         SELECT ?, ?, _source_line, reason_code, ? || ' line ' || _source_line || ': ' || reason,
                left({record_sql}, {RECORD_MAX_CHARS}), ?, ?, ?
-        FROM staged_rejects WHERE reason_code IS NOT NULL ORDER BY _source_line
+        FROM staged_rejects WHERE reason_code IS NOT NULL ORDER BY _row_id
         """,
         [source.name, path.name, path.name, scan.ingestion_id, sequence, now],
     )
-    for line, error_type, csv_line, error_message in csv_errors:
-        code, reason = CSV_ERROR_REASONS.get(error_type, ("malformed_csv", "the line is not valid CSV"))
-        if last_line_cut and int(line) == scan.line_count:
-            code, reason = "truncated_line", TRUNCATED_LINE_REASON
-        reason = reason.format(n=len(source.columns))
+    for entry in unreadable:
         connection.execute(
             "INSERT INTO raw.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 source.name,
                 path.name,
-                int(line),
-                code,
-                f"{path.name} line {line}: {reason} ({error_message.splitlines()[0][:200] if error_message else error_type})",
-                (csv_line or "").strip("\r\n")[:RECORD_MAX_CHARS],
+                entry.line,
+                entry.reason_code,
+                entry.message,
+                entry.record[:RECORD_MAX_CHARS],
                 scan.ingestion_id,
                 sequence,
                 now,
@@ -351,13 +417,15 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
     loaded, rejected_in_rows = connection.execute(
         "SELECT count(*) FILTER (WHERE reason_code IS NULL), count(*) FILTER (WHERE reason_code IS NOT NULL) FROM staged_rejects"
     ).fetchone()
-    rejected = int(rejected_in_rows) + len(csv_errors)
+    rejected = int(rejected_in_rows) + len(unreadable)
     first_time = last_time = None
     if source.time_column is not None and loaded:
         time_column = next(column for column in source.columns if column.name == source.time_column)
         first_time, last_time = connection.execute(
             f"SELECT min({typed_column(time_column)}), max({typed_column(time_column)}) FROM staged_rejects WHERE reason_code IS NULL"
         ).fetchone()
-    status = "loaded_with_rejects" if rejected else "loaded"
-    _register(connection, source, path, scan, sequence, int(loaded), rejected, status, None, now)
-    return FileResult(source.name, path.name, scan.ingestion_id, status, int(loaded), rejected, None, first_time, last_time)
+    status, message = ("loaded_with_rejects" if rejected else "loaded"), None
+    if whole_file_rejected and unreadable:
+        status, message = "rejected", "; ".join(entry.message for entry in unreadable[:3])[:1000]
+    _register(connection, source, path, scan, sequence, int(loaded), rejected, status, message, now)
+    return FileResult(source.name, path.name, scan.ingestion_id, status, int(loaded), rejected, message, first_time, last_time)

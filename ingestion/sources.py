@@ -88,6 +88,13 @@ class Source:
     time_column: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    xml_document_types: tuple[str, ...] = ()
+    """ENTSO-E document types (`A44`, `A85`) also accepted as `*.xml` in the folder and read by
+    `ingestion.entsoe_xml` into the same rows; the rows then pass the same checks as CSV rows."""
+
+    @property
+    def xml_file_pattern(self) -> str | None:
+        return "*.xml" if self.xml_document_types else None
 
     @property
     def raw_table(self) -> str:
@@ -289,6 +296,7 @@ IMBALANCE_PRICES = Source(
     file_pattern="*.csv",
     key=("market_code", "period_start", "price_category"),
     time_column="period_start",
+    xml_document_types=("A85",),
     columns=(
         Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
         Column("period_start", "timestamptz", "Start of the imbalance settlement period, ISO 8601 with offset."),
@@ -306,6 +314,7 @@ DAY_AHEAD_PRICES = Source(
     file_pattern="*.csv",
     key=("market_code", "period_start"),
     time_column="period_start",
+    xml_document_types=("A44",),
     columns=(
         Column("market_code", "text", "Market (country code).", allowed=("RO", "BG")),
         Column("period_start", "timestamptz", "Start of the market time unit, ISO 8601 with offset."),
