@@ -8,7 +8,9 @@ table (what an operator does when a TSO changes its rules), then the imbalance m
 * a period with a missing price (the first quarter-hour of the second hour);
 * the 25-hour day, BG — 2026-10-25, 100 quarter-hours, all balanced;
 * dual pricing, BG — 2026-10-26, one short and one long quarter-hour;
-* purchases: the RO plan at the day-ahead quarter-hour prices, one quarter-hour unpriced.
+* purchases: the RO C&I plan at the day-ahead quarter-hour prices, one quarter-hour unpriced;
+* procurement, RO households, the same first hour: a bilateral hour, day-ahead buys and a sell, an intraday
+  buy, recorded against a plan of 2.8 MWh; the imbalance is settled against what was bought.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tests.integration.dbt_runner import insert, run_dbt
 
 D = Decimal
 INGESTED_AT = datetime(2026, 10, 28, 6, 0, tzinfo=UTC)
-RO_EIC, BG_EIC = "30XVB-RO-CI----C", "32XVB-BG-ALL---Q"
+RO_EIC, BG_EIC, HH_EIC = "30XVB-RO-CI----C", "32XVB-BG-ALL---Q", "30XVB-RO-HH----K"
 NORMAL_DAY_START = datetime(2026, 10, 23, 21, 0, tzinfo=UTC)  # 2026-10-24 00:00 in Bucharest (UTC+3)
 DST_DAY_START = datetime(2026, 10, 24, 21, 0, tzinfo=UTC)  # 2026-10-25 00:00 in Sofia; 25 hours to 22:00Z
 DUAL_DAY_START = datetime(2026, 10, 25, 22, 0, tzinfo=UTC)  # 2026-10-26 00:00 in Sofia (UTC+2)
@@ -40,6 +42,16 @@ RO_FORECAST = [D("1.200"), D("0.900")]
 # Day-ahead quarter-hour prices of the two hours; the last quarter-hour of the second is not published.
 RO_DAY_AHEAD = [D("400.00"), D("410.00"), D("420.00"), D("430.00"), D("350.00"), D("355.00"), D("360.00"), None]
 RO_PRICES = {1: D("500.00"), 2: D("480.50"), 4: None}  # quarter-hour index -> single price (4: not published)
+# Households, first hour: plan 2.8 MWh (0.7 a quarter-hour); bilateral 2.000 MWh for the hour at 380.00 (0.5 a
+# quarter-hour); day-ahead buy 0.3 @ 400.00, buy 0.2 @ 410.00, sell 0.1 @ 420.00; intraday buy 0.1 @ 450.00.
+HH_PLANNED, HH_BILATERAL = D("2.8"), (D("2.000"), D("380.00"))
+HH_TRADES = [  # (trade id, segment, quarter-hour, side, MWh, price)
+    ("DA-1", "day_ahead", 0, "buy", D("0.300"), D("400.00")),
+    ("DA-2", "day_ahead", 1, "buy", D("0.200"), D("410.00")),
+    ("DA-3", "day_ahead", 2, "sell", D("0.100"), D("420.00")),
+    ("ID-1", "intraday", 3, "buy", D("0.100"), D("450.00")),
+]
+HH_SETTLED = [D("0.85"), D("0.70"), D("0.35"), D("0.60")]
 
 
 def plan_row(day: date, market: str, company: str, group: str, start: datetime, local: datetime, planned: Decimal, forecast: Decimal) -> tuple:
@@ -63,8 +75,17 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
         for hour in range(25)
     ]
     plans.append(plan_row(date(2026, 10, 26), "BG", "VB-BG", "VB-BG-ALL", DUAL_DAY_START, datetime(2026, 10, 26, 0), D("0.1"), D("0.120")))
+    plans.append(plan_row(date(2026, 10, 24), "RO", "VB-RO", "VB-RO-HH", NORMAL_DAY_START, datetime(2026, 10, 24, 0), HH_PLANNED, D("3.000")))
     insert(con, "forecasting.purchase_plans", plans, PURCHASE_PLANS_COLUMNS)
+    trades = [
+        (trade_id, "RO", "OPCOM", segment, HH_EIC, NORMAL_DAY_START + quarter * QUARTER, 15, side, mwh, price, "RON", NORMAL_DAY_START - HOUR * 8)
+        for trade_id, segment, quarter, side, mwh, price in HH_TRADES
+    ]
+    insert(con, "raw.exchange_trades", [row + lineage("trades.csv", line) for line, row in enumerate(trades, start=2)])
+    bilateral = [("BL-1", "Hidro SA", "RO", HH_EIC, NORMAL_DAY_START, 60, *HH_BILATERAL, "RON")]
+    insert(con, "raw.bilateral_purchases", [row + lineage("bilateral.csv", 2) for row in bilateral])
     settled = [("RO", RO_EIC, NORMAL_DAY_START + index * QUARTER, 15, value) for index, value in enumerate(RO_SETTLED)]
+    settled += [("RO", HH_EIC, NORMAL_DAY_START + index * QUARTER, 15, value) for index, value in enumerate(HH_SETTLED)]
     settled += [("BG", BG_EIC, DST_DAY_START + index * QUARTER, 15, D("0.025")) for index in range(100)]
     settled += [("BG", BG_EIC, DUAL_DAY_START, 15, D("0.035")), ("BG", BG_EIC, DUAL_DAY_START + QUARTER, 15, D("0.015"))]
     insert(con, "raw.settlement_volumes", [row + lineage("settlement.csv", line) for line, row in enumerate(settled, start=2)])
@@ -109,7 +130,7 @@ def cost(mwh: Decimal, price: Decimal) -> Decimal:
 def test_normal_day_single_price_quarter_hours(warehouse) -> None:
     got = warehouse.execute(
         "SELECT nominated_mwh, forecast_mwh, settled_mwh, imbalance_mwh, imbalance_direction, applied_price_per_mwh, imbalance_cost, "
-        "is_price_missing FROM marts.fct_imbalance_settlement_periods WHERE market_code = 'RO' ORDER BY period_start_utc"
+        "is_price_missing FROM marts.fct_imbalance_settlement_periods WHERE balancing_group_id = 'VB-RO-CI' ORDER BY period_start_utc"
     ).fetchall()
     assert len(got) == 8
     for index, row in enumerate(got):
@@ -128,7 +149,7 @@ def test_normal_day_single_price_quarter_hours(warehouse) -> None:
 def test_normal_day_totals_and_volume_weighted_deviation(warehouse) -> None:
     got = warehouse.execute(
         "SELECT settlement_periods_count, settled_mwh, nominated_mwh, forecast_mwh, net_imbalance_mwh, short_mwh, long_mwh, imbalance_cost, "
-        "currency, periods_without_price_count, forecast_deviation_pct FROM marts.fct_imbalance_daily WHERE market_code = 'RO'"
+        "currency, periods_without_price_count, forecast_deviation_pct FROM marts.fct_imbalance_daily WHERE balancing_group_id = 'VB-RO-CI'"
     ).fetchall()
     # settled 1.9, nominated 1.8, forecast 2.1; short 0.05 + 0.1 = 0.15, long 0.05; cost 25.00 − 24.03 (the
     # missing price is not priced) = 0.97; Σ|forecast − settled| = (0.05 + 0 + 0.1 + 0.05) + (0.075 + 3 × 0.025)
@@ -163,12 +184,45 @@ def test_dual_pricing_charges_the_short_price_and_pays_the_long_price(warehouse)
 
 def test_purchases_are_the_plan_at_the_day_ahead_quarter_hour_prices(warehouse) -> None:
     got = warehouse.execute(
-        "SELECT purchased_mwh, price_per_mwh, purchase_cost, currency, is_price_missing, purchase_source "
-        "FROM marts.fct_purchases WHERE market_code = 'RO' ORDER BY period_start_utc"
+        "SELECT purchased_mwh, planned_mwh, price_per_mwh, purchase_cost, currency, is_price_missing, purchase_source "
+        "FROM marts.fct_purchases WHERE balancing_group_id = 'VB-RO-CI' ORDER BY period_start_utc"
     ).fetchall()
-    # Hour 1: 1.0 MWh × (400 + 410 + 420 + 430) × 15/60 = 415.00, i.e. 415.00 per MWh.
-    # Hour 2: its last quarter-hour has no price: no cost, flagged.
+    # Hour 1: 1.0 MWh → 0.25 a quarter-hour at 400, 410, 420, 430: 100.00, 102.50, 105.00, 107.50 (415.00 for the hour).
+    # Hour 2: 0.8 MWh → 0.2 a quarter-hour at 350, 355, 360: 70.00, 71.00, 72.00; the last quarter-hour has no price.
+    quarters = [D("0.25")] * 4 + [D("0.2")] * 4
+    expected = []
+    for quarter, price in zip(quarters, RO_DAY_AHEAD):
+        amount = None if price is None else cost(quarter, price)
+        expected.append((quarter, quarter, price, amount, "RON" if price else None, price is None, "purchase_plan"))
+    assert got == expected
+    assert sum(row[3] for row in got[:4]) == D("415.00")
+
+
+def test_procurement_results_are_what_was_bought_and_what_is_nominated(warehouse) -> None:
+    got = warehouse.execute(
+        "SELECT day_ahead_mwh, intraday_mwh, bilateral_mwh, purchased_mwh, planned_mwh, difference_from_plan_mwh, "
+        "purchase_cost, price_per_mwh, purchase_source FROM marts.fct_purchases WHERE balancing_group_id = 'VB-RO-HH' "
+        "ORDER BY period_start_utc"
+    ).fetchall()
+    # Each quarter-hour: bilateral 2.000 × 15/60 = 0.5 at 380.00 = 190.00; plan 2.8 / 4 = 0.7.
+    # q0: 0.5 + 0.3 = 0.8, cost 190 + 120 = 310.00, 387.50/MWh, +0.1 over plan
+    # q1: 0.5 + 0.2 = 0.7, cost 190 + 82 = 272.00, 272 / 0.7 = 388.571… → 388.57, on plan
+    # q2: 0.5 − 0.1 = 0.4, cost 190 − 42 = 148.00, 370.00/MWh, −0.3
+    # q3: 0.5 + 0.1 intraday = 0.6, cost 190 + 45 = 235.00, 391.666… → 391.67, −0.1
     assert got == [
-        (D("1.0"), D("415.00"), D("415.00"), "RON", False, "purchase_plan"),
-        (D("0.8"), None, None, "RON", True, "purchase_plan"),
+        (D("0.3"), D("0"), D("0.5"), D("0.8"), D("0.7"), D("0.1"), D("310.00"), D("387.50"), "procurement"),
+        (D("0.2"), D("0"), D("0.5"), D("0.7"), D("0.7"), D("0"), D("272.00"), D("388.57"), "procurement"),
+        (D("-0.1"), D("0"), D("0.5"), D("0.4"), D("0.7"), D("-0.3"), D("148.00"), D("370.00"), "procurement"),
+        (D("0"), D("0.1"), D("0.5"), D("0.6"), D("0.7"), D("-0.1"), D("235.00"), D("391.67"), "procurement"),
+    ]
+    nominated = warehouse.execute(
+        "SELECT nominated_mwh, nomination_source, imbalance_mwh, imbalance_cost FROM marts.fct_imbalance_settlement_periods "
+        "WHERE balancing_group_id = 'VB-RO-HH' ORDER BY period_start_utc"
+    ).fetchall()
+    # Settled 0.85, 0.70, 0.35, 0.60 against 0.8, 0.7, 0.4, 0.6: +0.05 at 300.00 = 15.00; 0; −0.05 at 480.50 = −24.025 → −24.03; 0.
+    assert nominated == [
+        (D("0.8"), "procurement", D("0.05"), D("15.00")),
+        (D("0.7"), "procurement", D("0"), D("0.00")),
+        (D("0.4"), "procurement", D("-0.05"), D("-24.03")),
+        (D("0.6"), "procurement", D("0"), D("0.00")),
     ]

@@ -1,10 +1,11 @@
 -- Each settled imbalance settlement period (ISP) of a balancing group with what was nominated for it
--- (the purchase plan) and the forecast behind the nomination.
+-- (what was bought: procurement results, or the purchase plan on days without them — see
+-- int_purchases_resolved) and the forecast behind the plan.
 --
--- Conversion between resolutions: a plan interval's MWh go to the ISPs it overlaps in proportion to the
--- overlap (planned × overlap minutes / plan minutes, rounded half-up to 6 decimals). An hourly plan of
--- 0.1 MWh becomes four quarter-hours of 0.025; four quarter-hour plans add up to their hour. The same
--- rule both ways, and no MWh is lost for plans in the exchanges' 0.1 MWh steps.
+-- Conversion between resolutions: an interval's MWh go to the ISPs it overlaps in proportion to the
+-- overlap (MWh × overlap minutes / interval minutes, rounded half-up to 6 decimals). An hourly plan of
+-- 0.1 MWh becomes four quarter-hours of 0.025; four quarter-hours add up to their hour. The same rule
+-- both ways, and no MWh is lost for volumes in the exchanges' 0.1 MWh steps.
 with settlement as (
     select
         settled.market_code,
@@ -20,43 +21,29 @@ with settlement as (
         on groups.eic_code = settled.balancing_group_eic
 ),
 
-plans as (
-    select
-        balancing_group_id,
-        period_start_utc,
-        period_start_utc + to_minutes(period_minutes) as period_end_utc,
-        period_minutes,
-        planned_mwh,
-        forecast_p50_mwh
-    from {{ ref('stg_forecasting__purchase_plans') }}
-),
-
-plan_overlaps as (
+{% for name, relation, mwh in [
+    ('purchases', ref('int_purchases_resolved'), 'purchased_mwh'),
+    ('plans', ref('stg_forecasting__purchase_plans'), 'forecast_p50_mwh'),
+] %}
+{{ name }}_spread as (
     select
         settlement.balancing_group_id,
         settlement.period_start_utc,
-        plans.period_minutes as plan_minutes,
-        plans.planned_mwh,
-        plans.forecast_p50_mwh,
-        {{ overlap_minutes('settlement.period_start_utc', 'settlement.period_end_utc', 'plans.period_start_utc', 'plans.period_end_utc') }}
-            as overlap_minutes
+        sum({{ divide_round_half_up(name ~ '.' ~ mwh ~ ' * ' ~ overlap_minutes('settlement.period_start_utc', 'settlement.period_end_utc', name ~ '.period_start_utc', name ~ '.period_start_utc + to_minutes(' ~ name ~ '.period_minutes)'), name ~ '.period_minutes', 6) }})
+            as spread_mwh,
+        sum({{ overlap_minutes('settlement.period_start_utc', 'settlement.period_end_utc', name ~ '.period_start_utc', name ~ '.period_start_utc + to_minutes(' ~ name ~ '.period_minutes)') }})
+            as covered_minutes
+        {%- if name == 'purchases' %},
+        min({{ name }}.purchase_source) as nomination_source
+        {%- endif %}
     from settlement
-    join plans
-        on plans.balancing_group_id = settlement.balancing_group_id
-        and plans.period_start_utc < settlement.period_end_utc
-        and plans.period_end_utc > settlement.period_start_utc
-),
-
-nominated as (
-    select
-        balancing_group_id,
-        period_start_utc,
-        sum({{ divide_round_half_up('planned_mwh * overlap_minutes', 'plan_minutes', 6) }}) as nominated_mwh,
-        sum({{ divide_round_half_up('forecast_p50_mwh * overlap_minutes', 'plan_minutes', 6) }}) as forecast_mwh,
-        sum(overlap_minutes) as nominated_minutes
-    from plan_overlaps
+    join {{ relation }} as {{ name }}
+        on {{ name }}.balancing_group_id = settlement.balancing_group_id
+        and {{ name }}.period_start_utc < settlement.period_end_utc
+        and {{ name }}.period_start_utc + to_minutes({{ name }}.period_minutes) > settlement.period_start_utc
     group by all
-)
+){{ "," if not loop.last }}
+{% endfor %}
 
 select
     settlement.market_code,
@@ -66,10 +53,14 @@ select
     settlement.period_start_utc,
     settlement.period_minutes,
     settlement.settled_mwh,
-    nominated.nominated_mwh,
-    nominated.forecast_mwh,
-    cast(coalesce(nominated.nominated_minutes, 0) as bigint) as nominated_minutes
+    purchases_spread.spread_mwh as nominated_mwh,
+    purchases_spread.nomination_source,
+    plans_spread.spread_mwh as forecast_mwh,
+    cast(coalesce(purchases_spread.covered_minutes, 0) as bigint) as nominated_minutes
 from settlement
-left join nominated
-    on nominated.balancing_group_id = settlement.balancing_group_id
-    and nominated.period_start_utc = settlement.period_start_utc
+left join purchases_spread
+    on purchases_spread.balancing_group_id = settlement.balancing_group_id
+    and purchases_spread.period_start_utc = settlement.period_start_utc
+left join plans_spread
+    on plans_spread.balancing_group_id = settlement.balancing_group_id
+    and plans_spread.period_start_utc = settlement.period_start_utc

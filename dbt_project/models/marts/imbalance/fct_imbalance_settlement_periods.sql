@@ -52,6 +52,7 @@ select
     {{ to_local_timestamp('priced.period_start_utc', 'priced.market_timezone') }} as period_start_local,
     priced.period_minutes,
     priced.nominated_mwh,
+    priced.nomination_source,
     priced.nominated_minutes,
     priced.forecast_mwh,
     priced.settled_mwh,
