@@ -1,5 +1,6 @@
 -- Imbalance per delivery day (local) and balancing group: volumes, cost and the forecast's volume-weighted
--- deviation from settlement (Σ|forecast − settled| / Σ settled), never a mean of per-period percentages.
+-- deviation from settlement (Σ|forecast − settled| / Σ settled over the periods that have a forecast), never
+-- a mean of per-period percentages.
 select
     delivery_date,
     market_code,
@@ -15,9 +16,11 @@ select
     sum(imbalance_cost) as imbalance_cost,
     any_value(currency) as currency,
     count(*) filter (where is_price_missing) as periods_without_price_count,
+    sum(settled_mwh) filter (where forecast_mwh is not null) as settled_with_forecast_mwh,
+    sum(forecast_absolute_deviation_mwh) as forecast_absolute_deviation_mwh,
     case
-        when sum(settled_mwh) <> 0
-            then {{ divide_round_half_up('sum(forecast_absolute_deviation_mwh) * 100', 'sum(settled_mwh)', 4) }}
+        when sum(settled_mwh) filter (where forecast_mwh is not null) <> 0
+            then {{ divide_round_half_up('sum(forecast_absolute_deviation_mwh) * 100', 'sum(settled_mwh) filter (where forecast_mwh is not null)', 4) }}
     end as forecast_deviation_pct
 from {{ ref('fct_imbalance_settlement_periods') }}
 group by all
