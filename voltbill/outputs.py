@@ -24,6 +24,7 @@ def describe_outputs() -> str:
         f"  reports and documents     {outputs_dir()}",
         f"  purchase plans (CSV)      {outputs_dir() / 'purchase_plans'}/<delivery day>/",
         f"  forecast charts (HTML)    {outputs_dir() / 'forecasting'}",
+        f"  imbalance report (HTML)   {outputs_dir() / 'imbalance' / 'imbalance_report.html'}",
         "  Dagster UI                make dev, then http://127.0.0.1:3000",
     ]
     if not serving_database.exists():
