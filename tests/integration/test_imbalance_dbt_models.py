@@ -117,7 +117,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     build(["seed"], path, work)
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE reference.markets SET imbalance_pricing = 'dual' WHERE market_code = 'BG'")
-    build(["build", "--select", "+fct_imbalance_daily", "+fct_purchases", "--exclude", "resource_type:seed"], path, work)
+    build(["build", "--select", "+fct_imbalance_daily", "+fct_purchases", "--exclude", "resource_type:seed", "--indirect-selection", "cautious"], path, work)
     with duckdb.connect(str(path), read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
         yield con
