@@ -64,6 +64,7 @@ def starts(first_day: date, end_day: date, step: timedelta) -> list[datetime]:
 
 # The hand-placed cases of 2026-03-28 (local time; UTC+2, so 10:00 local is 08:00Z)
 ESTIMATED_AT = local(2026, 3, 28, 10)  # 08:00Z: RO-CI-Q1 has no reading; settled 0.350000
+ESTIMATE_OFF_AT = local(2026, 3, 28, 11)  # 09:00Z: RO-CI-Q1 has no reading; settled 0.700000, more than the estimate
 SPREAD_HOUR = local(2026, 3, 28, 12)  # 10:00Z: RO-CI-H1 321.001 kWh; first quarter settled 0.401000
 UNEXPLAINED_AT = local(2026, 3, 28, 14)  # 12:00Z: settled 0.300000
 MISSING_POINT_AT = local(2026, 3, 28, 16)  # 14:00Z: settled 0.450000
@@ -73,6 +74,7 @@ NO_METER_DATA_AT = local(2026, 3, 27, 12)  # 10:00Z: settled 0.250000, the day b
 
 SETTLED_CI = {
     ESTIMATED_AT: D("0.350000"),
+    ESTIMATE_OFF_AT: D("0.700000"),
     SPREAD_HOUR: D("0.401000"),
     SPREAD_HOUR + QUARTER: D("0.400250"),
     SPREAD_HOUR + 2 * QUARTER: D("0.400250"),
@@ -129,7 +131,7 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
     files.file(
         "meter_readings",
         "ro-dso-a_2026-03.csv",
-        readings("RO-CI-Q1", *march, 15, "200.000", {}, {ESTIMATED_AT})
+        readings("RO-CI-Q1", *march, 15, "200.000", {}, {ESTIMATED_AT, ESTIMATE_OFF_AT})
         + readings("RO-CI-Q2", *march, 15, "120.000", {}, set())
         + readings("RO-CI-H1", *march, 60, "320.000", {SPREAD_HOUR: "321.001"}, set()),
     )
@@ -212,6 +214,21 @@ def test_an_estimated_interval_explains_a_difference_within_the_estimate(warehou
         4, 3, 1, 1, "estimated_intervals",
     )
     assert pct(D("-0.05"), D("0.35")) == D("-14.2857")
+
+
+def test_a_period_with_an_estimate_is_not_reconciled_even_when_the_difference_exceeds_the_estimate(warehouse) -> None:
+    # RO-CI-Q1's 11:00 quarter is estimated at 200.000 kWh like the 10:00 one. Settled 0.700000 vs metered 0.400000:
+    # +0.300000, more than the 0.200000 estimated: still `estimated_intervals` (the estimate may be that far off),
+    # and the detail says the difference is larger than the estimate. 0.3 x 100 / 0.7 = 42.857142... -> 42.8571.
+    assert period(warehouse, CI_EIC, ESTIMATE_OFF_AT) == (
+        D("0.700000"), D("0.400000"), D("0.200000"), D("0"), D("0.200000"), D("0.300000"), D("42.8571"), D("0.003500"),
+        4, 3, 1, 1, "estimated_intervals",
+    )
+    detail = warehouse.execute(
+        "SELECT explanation_detail FROM marts.fct_settlement_reconciliation WHERE balancing_group_eic = ? AND period_start_utc = ?",
+        [CI_EIC, ESTIMATE_OFF_AT],
+    ).fetchone()[0]
+    assert "+0.300000 MWh is larger than the 0.200000 MWh estimated" in detail
 
 
 def test_a_difference_the_meter_data_cannot_explain_is_unexplained(warehouse) -> None:
@@ -298,13 +315,13 @@ def test_daily_roll_up(warehouse) -> None:
         "missing_metering_points_count, unexplained_count "
         "FROM marts.fct_settlement_reconciliation_daily ORDER BY balancing_group_id, delivery_date"
     ).fetchall()
-    # 03-28 settled: 95 periods at 0.4 = 38.0, then -0.05 (10:00), +0.001 + 3 x 0.00025 (the 12:00 hour),
-    # -0.1 (14:00), +0.05 (16:00), +0.01 (18:00) = 37.91175. Metered: 96 x 0.4 = 38.4, + 4 x 0.00025 (12:00 hour)
-    # + 0.01 (18:00) = 38.411. Net 37.91175 - 38.411 = -0.49925 (= -0.05 + 0.00075 - 0.1 + 0.05 - 0.4).
-    # Absolute 0.05 + 0.00075 + 0.1 + 0.05 + 0.4 = 0.60075; x 100 / 37.91175 = 1.58460...
-    settled_28, absolute_28 = D("37.91175"), D("0.60075")
+    # 03-28 settled: 95 periods at 0.4 = 38.0, then -0.05 (10:00), +0.3 (11:00), +0.001 + 3 x 0.00025 (the 12:00
+    # hour), -0.1 (14:00), +0.05 (16:00), +0.01 (18:00) = 38.21175. Metered: 96 x 0.4 = 38.4, + 4 x 0.00025
+    # (12:00 hour) + 0.01 (18:00) = 38.411. Net 38.21175 - 38.411 = -0.19925 (= -0.05 + 0.3 + 0.00075 - 0.1 + 0.05 - 0.4).
+    # Absolute 0.05 + 0.3 + 0.00075 + 0.1 + 0.05 + 0.4 = 0.90075; x 100 / 38.21175 = 2.35725...
+    settled_28, absolute_28 = D("38.21175"), D("0.90075")
     assert got[1] == (
-        date(2026, 3, 28), 96, settled_28, D("38.411"), D("-0.49925"), absolute_28, pct(absolute_28, settled_28), 92, 1, 0, 1, 1, 1,
+        date(2026, 3, 28), 96, settled_28, D("38.411"), D("-0.19925"), absolute_28, pct(absolute_28, settled_28), 91, 1, 0, 2, 1, 1,
     )
     # 03-27: the one period without meter data, settled 0.25, difference +0.25 = 100 %.
     assert got[0] == (date(2026, 3, 27), 1, D("0.25"), None, D("0.25"), D("0.25"), D("100.0000"), 0, 0, 1, 0, 0, 0)

@@ -6,8 +6,9 @@
 --   no_settlement            the group has meter data in the ISP but the market operator settled no volume
 --   no_meter_data            settled, but no metering point of the group has meter data in the ISP
 --   matches                  |difference| <= tolerance
---   estimated_intervals      |difference| <= the estimated part of the meter data: actual readings replacing the
---                            estimates could close it
+--   estimated_intervals      some of the group's meter data in the ISP are estimates (missing or rejected
+--                            readings): the period cannot be reconciled until actual readings replace them; the
+--                            detail says whether the difference is within the estimated energy
 --   missing_metering_points  settled > metered and metering points expected in the ISP (supplied) have no meter
 --                            data: their consumption could close it
 --   unexplained              anything else: to be raised with the TSO
@@ -46,7 +47,7 @@ explained as (
             when settled_mwh is null then 'no_settlement'
             when metered_mwh is null then 'no_meter_data'
             when abs(difference_mwh) <= tolerance_mwh then 'matches'
-            when estimated_mwh > 0 and abs(difference_mwh) <= estimated_mwh then 'estimated_intervals'
+            when metering_points_with_estimates_count > 0 then 'estimated_intervals'
             when metering_points_missing_count > 0 and difference_mwh > 0 then 'missing_metering_points'
             else 'unexplained'
         end as explanation,
@@ -105,8 +106,12 @@ select
             end
         when 'estimated_intervals' then
             'Settled ' || settled_text || ' MWh vs metered ' || metered_text || ' MWh: the difference of ' || difference_text
-            || ' MWh is within the ' || estimated_text || ' MWh estimated for missing readings of ' || with_estimates_text
-            || ' metering point(s): actual readings replacing the estimates could close it.'
+            || case
+                when abs(difference_mwh) <= estimated_mwh then ' MWh is within the '
+                else ' MWh is larger than the '
+            end
+            || estimated_text || ' MWh estimated for missing readings of ' || with_estimates_text
+            || ' metering point(s): the period cannot be reconciled until actual readings replace the estimates.'
         when 'missing_metering_points' then
             'Settled ' || settled_text || ' MWh exceeds metered ' || metered_text || ' MWh by ' || cast(difference_mwh as {{ dbt.type_string() }}) || ' MWh and '
             || missing_text || ' of ' || expected_text
