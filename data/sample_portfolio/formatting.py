@@ -1,8 +1,12 @@
-"""Text forms of values in partner files: fixed-point decimals from integers or Decimals, half-up rounding."""
+"""Text forms of values in partner files: fixed-point decimals from integers (one or whole arrays) or
+Decimals, half-up rounding."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Sequence
+
+import numpy as np
 
 
 def thousandths(value: int) -> str:
@@ -32,3 +36,13 @@ def decimal_text(value: Decimal, places: int) -> str:
 def scaled_decimal(value: int, places: int) -> Decimal:
     """An integer number of 10^-places units as an exact Decimal."""
     return Decimal(int(value)).scaleb(-places)
+
+
+def fixed_point_texts(values: np.ndarray | Sequence[int], places: int) -> list[str]:
+    """Integers in 10^-places units as decimals with exactly `places` places, for whole arrays at once."""
+    integers = np.asarray(values, dtype=np.int64)
+    scale = 10**places
+    magnitude = np.abs(integers)
+    whole, fraction = np.divmod(magnitude, scale)
+    signs = np.where(integers < 0, "-", "").tolist()
+    return [f"{s}{w}.{f:0{places}d}" for s, w, f in zip(signs, whole.tolist(), fraction.tolist())]

@@ -1,9 +1,13 @@
 """The truth of a generation: what an end-to-end test needs to check the pipeline exactly.
 
-`truth.json` holds the parameters, companies, row counts per file, per defect kind the exact
-number of affected rows, the truncated file, recalculations, unknown metering points and the
-distributor perturbations. `meter_monthly.csv` holds per metering point and local month the
-true final totals and what the pipeline can load (valid intervals and their energy).
+`truth.json` holds the parameters, companies, row counts per file (for an XML price document:
+the price rows a reader gets from it), per defect kind the exact number of affected rows, the
+truncated file, recalculations, unknown metering points, the distributor perturbations, and for
+the market side: settled and true MWh per balancing group and month, the settlement disputes,
+price rows per source and market, the files a reader must reject, and the procurement results
+(last procured delivery day, the bilateral contract and trade counts per group and month).
+`meter_monthly.csv` holds per metering point and local month the true final totals and what
+the pipeline can load (valid intervals and their energy).
 `defects.csv` lists every affected row with its file and line.
 """
 
@@ -55,9 +59,29 @@ class TruthBook:
         self.recalculated: list[dict[str, Any]] = []
         self.unknown_points: list[dict[str, Any]] = []
         self.perturbations: list[dict[str, str]] = []
+        self.settlement: list[dict[str, Any]] = []
+        self.settlement_disputes: list[dict[str, str]] = []
+        self.price_rows: dict[str, dict[str, int]] = {}
+        self.rejected_files: list[dict[str, Any]] = []
+        self.procurement_groups: list[dict[str, Any]] = []
+        self.procurement_days: dict[str, dict[str, str]] = {}
 
     def add_file(self, relative_path: str, rows: int) -> None:
         self.files[relative_path] = rows
+
+    def add_defect(
+        self, relative_path: str, line: int | None, kind: str, detail: str = "", metering_point_id: str = "", interval_start: str = ""
+    ) -> None:
+        """Record one affected row of a file other than a readings file (e.g. a duplicated trade)."""
+        self.defect_rows.append([relative_path, "" if line is None else str(line), kind, detail, metering_point_id, interval_start])
+        self.defects[kind] = self.defects.get(kind, 0) + 1
+        if detail:
+            by_detail = self.details.setdefault(kind, {})
+            by_detail[detail] = by_detail.get(detail, 0) + 1
+
+    def add_price_rows(self, source_name: str, market_code: str, rows: int) -> None:
+        by_market = self.price_rows.setdefault(source_name, {})
+        by_market[market_code] = by_market.get(market_code, 0) + rows
 
     def add_readings(
         self,
@@ -140,6 +164,11 @@ class TruthBook:
             "recalculated_days": self.recalculated,
             "unknown_metering_points": self.unknown_points,
             "dso_perturbations": self.perturbations,
+            "settlement": self.settlement,
+            "settlement_disputes": self.settlement_disputes,
+            "price_rows": {source: dict(sorted(v.items())) for source, v in sorted(self.price_rows.items())},
+            "rejected_files": self.rejected_files,
+            "procurement": {"days": self.procurement_days, "groups": self.procurement_groups},
             "truth_files": {
                 "meter_monthly": {"file": "meter_monthly.csv", "columns": list(METER_MONTHLY_COLUMNS)},
                 "defects": {"file": "defects.csv", "columns": list(DEFECTS_COLUMNS)},
@@ -189,12 +218,21 @@ def truth_header(portfolio: Portfolio, parameters: dict[str, Any], rates: Defect
         },
         "notes": {
             "defects": "affected rows per kind; missing_interval counts omitted rows, duplicate_row the extra copies; "
-            "malformed_number includes empty energy fields (detail `empty`), which a loader may report as a missing value",
+            "malformed_number includes empty energy fields (detail `empty`), which a loader may report as a missing value; "
+            "duplicate_row also counts the duplicated exchange trade (detail `exchange_trade`, a copy of the row before it); "
+            "xml_entity_declaration is the hostile XML document (listed in rejected_files too), rejected whole at that line",
             "valid_intervals": "intervals with a valid reading delivered: a duplicate's first copy is valid, "
             "recalculated days count with the correction file's value",
             "dso_perturbations": "chosen among complete full-month point-months: the largest zone x factor",
             "fee_quantity_basis": "energy fees are billed on the distributor's reported monthly kWh (sum of its zone rows)",
-            "files": "data rows per file; the truncated file counts its cut line",
+            "files": "data rows per file; the truncated file counts its cut line; an XML price document counts "
+            "the price rows it gives (A03 positions left out included); a file to be rejected counts 0",
+            "settlement": "per balancing group and local month: settled_mwh = sum of the settlement file's rows, "
+            "true_mwh = exact sum of the members' true interval energy (hourly points spread over 4 quarter-hours); "
+            "they differ by the 6-decimal rounding of each row and by the disputes",
+            "settlement_disputes": "ISPs where the TSO's settled volume is off (settled_percent_of_true of the true volume)",
+            "procurement": "results are recorded up to days.<market>.last_procured_day; later days (the last of the period) "
+            "have no bilateral or exchange rows; volumes are in lots of lot_mwh",
         },
     }
 

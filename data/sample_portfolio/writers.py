@@ -31,9 +31,32 @@ _READINGS_SELECT = {
 TRUNCATE_AFTER_DATE_CHARS = 13  # the cut line keeps its identifier and `YYYY-MM-DDTHH`-ish prefix
 
 
+def _plain_text(header: Sequence[str], rows: list[Sequence[str]]) -> str | None:
+    """The file as the csv module would write it, when no field needs quoting (checked on the result); else None."""
+    columns = len(header)
+    if columns < 2 or any(len(row) != columns for row in rows):
+        return None
+    try:
+        text = "\n".join([",".join(header), *(",".join(row) for row in rows)]) + "\n"
+    except TypeError:  # a field that is not a string
+        return None
+    lines = len(rows) + 1
+    if text.count(",") != lines * (columns - 1) or text.count("\n") != lines or '"' in text or "\r" in text:
+        return None
+    return text
+
+
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
-    """Write a header and rows; returns the number of data rows."""
+    """Write a header and rows; returns the number of data rows.
+
+    A list of string rows that need no quoting is joined directly (the same bytes, faster); anything
+    else goes through the csv module."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(rows, list):
+        text = _plain_text(header, rows)
+        if text is not None:
+            path.write_bytes(text.encode("utf-8"))
+            return len(rows)
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")

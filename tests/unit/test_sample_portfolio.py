@@ -8,6 +8,7 @@ import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from data.sample_portfolio.generator import market_weather, month_grids
 from data.sample_portfolio.readings import month_readings
 from data.sample_portfolio.tariff_zones import TARIFF_ZONES
 from data.sample_portfolio.timegrid import Month
+from ingestion.entsoe_xml import MARKET_BIDDING_ZONES, parse_price_document
 from ingestion.sources import SOURCES_BY_NAME
 from voltbill.cli import main
 
@@ -120,12 +122,10 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
     assert a["truth/truth.json"] != c["truth/truth.json"]
 
 
-NOT_GENERATED_YET = {"settlement_volumes", "imbalance_prices", "day_ahead_prices", "exchange_trades", "bilateral_purchases"}
-
-
 def test_every_file_has_the_contract_header_and_format(small: Path, truth: dict) -> None:
     inbox = small / "inbox"
     seen = set()
+    rejected_files = {entry["file"] for entry in truth["rejected_files"]}
     for folder in sorted(p for p in inbox.iterdir() if p.is_dir()):
         contract = SOURCES_BY_NAME[folder.name]
         for path in sorted(folder.glob("*.csv")):
@@ -137,11 +137,31 @@ def test_every_file_has_the_contract_header_and_format(small: Path, truth: dict)
             assert ends_with_newline == (relative != truth["truncated_file"]), path.name
             assert truth["files"][relative] == len(rows)
             seen.add(folder.name)
-    # The market operator's and the exchange's files (settlement volumes, imbalance and day-ahead
-    # prices) are not generated yet: the
-    # settlement issue adds them to the generator. Listed here so the gap stays visible.
-    assert seen == set(SOURCES_BY_NAME) - NOT_GENERATED_YET
-    assert set(truth["files"]) == {f"inbox/{p.parent.name}/{p.name}" for p in inbox.rglob("*.csv")}
+        for path in sorted(folder.glob("*.xml")):
+            # ENTSO-E documents have no header: they must read without a single rejected entry
+            # (except the deliberately hostile file, which must be refused whole).
+            relative = f"inbox/{folder.name}/{path.name}"
+            result = parse_price_document(path.read_bytes(), path.name)
+            if relative in rejected_files:
+                assert result.rows == [] and len(result.rejected) == 1, path.name
+            else:
+                assert result.rejected == [], (path.name, result.rejected[:3])
+                assert result.rows, path.name
+            assert truth["files"][relative] == len(result.rows)
+            seen.add(folder.name)
+    assert seen == set(SOURCES_BY_NAME)
+    written = {f"inbox/{p.parent.name}/{p.name}" for pattern in ("*.csv", "*.xml") for p in inbox.rglob(pattern)}
+    assert set(truth["files"]) == written
+    assert any(name.endswith(".xml") for name in written)
+
+
+def test_a_new_generation_removes_the_csv_and_xml_files_of_an_earlier_one(tmp_path: Path) -> None:
+    stale = [tmp_path / "inbox" / "day_ahead_prices" / "day_ahead_BG_1999-01.xml", tmp_path / "inbox" / "weather" / "old.csv"]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("stale\n", encoding="utf-8")
+    generate(tmp_path, seed=2, meters=3, months=1)
+    assert not any(path.exists() for path in stale)
 
 
 def test_cli_generates_and_reports_where_the_truth_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -423,8 +443,11 @@ def _classify_readings(small: Path, confirmed: dict) -> dict:
 def test_defect_counts_in_the_truth_match_the_files(small: Path, truth: dict, confirmed: dict) -> None:
     found = _classify_readings(small, confirmed)
     defects = truth["defects"]
+    # The exchange-trades file carries one duplicated trade, counted with the readings' duplicates.
+    trade_duplicates = truth["defect_details"]["duplicate_row"]["exchange_trade"]
+    assert trade_duplicates == 1
+    assert found["counts"]["duplicate_row"] == defects["duplicate_row"] - trade_duplicates
     for kind in (
-        "duplicate_row",
         "negative_value",
         "spike",
         "malformed_date",
@@ -492,8 +515,8 @@ def test_defect_counts_in_the_truth_match_the_files(small: Path, truth: dict, co
         assert truth["defect_details"][kind] == dict(Counter(r["detail"] for r in listed if r["defect_kind"] == kind))
         assert set(truth["defect_details"][kind]) == variants
     lines_of: dict[str, list[str]] = {}
-    for record in listed:  # every listed line holds the metering point it names
-        if record["line_number"]:
+    for record in listed:  # every listed line of a readings file holds the metering point it names
+        if record["line_number"] and record["metering_point_id"]:
             if record["source_file"] not in lines_of:
                 lines_of[record["source_file"]] = (small / record["source_file"]).read_text(encoding="utf-8").split("\n")
             line = lines_of[record["source_file"]][int(record["line_number"]) - 1]
@@ -503,7 +526,9 @@ def test_defect_counts_in_the_truth_match_the_files(small: Path, truth: dict, co
 def test_each_defect_kind_occurs_in_a_tiny_portfolio(tmp_path: Path) -> None:
     summary = generate(tmp_path, seed=1, meters=8, months=3)
     assert summary.defects["truncated_line"] == 1 and summary.defects["truncated_rows_lost"] > 0
-    assert all(count >= 3 for kind, count in summary.defects.items() if not kind.startswith("truncated"))
+    assert summary.defects["xml_entity_declaration"] == 1  # the one hostile price document
+    readings_kinds = {k: v for k, v in summary.defects.items() if k not in ("xml_entity_declaration",)}
+    assert all(count >= 3 for kind, count in readings_kinds.items() if not kind.startswith("truncated"))
 
 
 def test_tariff_zones_equal_the_dbt_seed() -> None:
@@ -513,3 +538,364 @@ def test_tariff_zones_equal_the_dbt_seed() -> None:
     with seed.open(encoding="utf-8", newline="") as handle:
         rows = [(r[0], r[1], int(r[2]), int(r[3])) for r in list(csv.reader(handle))[1:]]  # market, zone, from, to
     assert sorted(rows) == sorted(TARIFF_ZONES)
+
+
+# ---------------------------------------------------------------- market side: settlement, prices, procurement
+
+GROUP_EIC = {"RO-household": "30XVB-RO-HH----K", "RO-other": "30XVB-RO-CI----C", "BG": "32XVB-BG-ALL---Q"}
+GROUP_ID_EIC = {"VB-RO-HH": "30XVB-RO-HH----K", "VB-RO-CI": "30XVB-RO-CI----C", "VB-BG-ALL": "32XVB-BG-ALL---Q"}
+EIC_MARKET = {eic: ("RO" if eic.startswith("30X") else "BG") for eic in GROUP_EIC.values()}
+NEW_SOURCES = ("settlement_volumes", "imbalance_prices", "day_ahead_prices", "exchange_trades", "bilateral_purchases")
+ZONE_MARKET = {eic: market for market, eic in MARKET_BIDDING_ZONES.items()}
+
+
+def group_eic(point: str, confirmed: dict[str, dict[str, str]]) -> str:
+    """The balancing group of a metering point, from its confirmation (the `balancing_groups` seed's rule)."""
+    if market_of(point) == "BG":
+        return GROUP_EIC["BG"]
+    return GROUP_EIC["RO-household" if confirmed[point]["customer_class"] == "household" else "RO-other"]
+
+
+def local_date(instant: float, market: str) -> date:
+    return datetime.fromtimestamp(instant, ZoneInfo(TIMEZONES[market])).date()
+
+
+def expected_currency(market: str, day: date) -> str:
+    if market == "RO":
+        return "RON"
+    return "EUR" if day >= date(2026, 1, 1) else "BGN"
+
+
+def quarter_hours_of(day: date, market: str) -> int:
+    zone = ZoneInfo(TIMEZONES[market])
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=zone)
+    return int(end.timestamp() - start.timestamp()) // 900
+
+
+def period_days(truth: dict) -> list[date]:
+    first = date.fromisoformat(truth["period"]["first_month"] + "-01")
+    last_month = date.fromisoformat(truth["period"]["last_month"] + "-01")
+    after = date(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1)
+    return [first + timedelta(days=n) for n in range((after - first).days)]
+
+
+@lru_cache(maxsize=None)
+def price_rows(inbox: Path, source: str) -> list[tuple[str, float, str, Decimal, str]]:
+    """(market, period start, category, price, currency) from the CSV and XML files of a price source (read once)."""
+    rows = []
+    for path in sorted((inbox / source).glob("*.csv")):
+        header, data, _ = read_rows(path)
+        for row in data:
+            record = dict(zip(header, row))
+            assert record["period_minutes"] == "15"
+            category = record.get("price_category", "single")
+            instant, price = parse_instant(record["period_start"]), Decimal(record["price_per_mwh"])
+            rows.append((record["market_code"], instant, category, price, record["currency"]))
+    for path in sorted((inbox / source).glob("*.xml")):
+        result = parse_price_document(path.read_bytes(), path.name)
+        for row in result.rows:
+            assert row.resolution_minutes == 15 and row.unit == "MWH"
+            market = ZONE_MARKET[row.area_eic]
+            rows.append((market, row.period_start_utc.timestamp(), row.price_category, row.price, row.currency))
+    return rows
+
+
+def settlement_file_rows(inbox: Path) -> list[dict[str, str]]:
+    rows = []
+    for path in sorted((inbox / "settlement_volumes").glob("*.csv")):
+        header, data, _ = read_rows(path)
+        rows.extend(dict(zip(header, row), file=path.name) for row in data)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def spring(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny portfolio over March and April 2026: the spring daylight-saving day and spring weekends."""
+    out = tmp_path_factory.mktemp("spring")
+    generate(out, seed=7, meters=4, months=2, start_month="2026-03")
+    return out
+
+
+def test_every_new_source_has_files_for_both_markets(small: Path) -> None:
+    inbox = small / "inbox"
+    for source in NEW_SOURCES:
+        markets = set()
+        for path in sorted((inbox / source).glob("*.*")):
+            if "extra_entities" in path.name:
+                continue  # the hostile document
+            market = path.stem.split("_")[-2]
+            assert market in ("RO", "BG"), path.name
+            markets.add(market)
+        assert markets == {"RO", "BG"}, source
+    # RO day-ahead as CSV and BG as ENTSO-E XML; BG imbalance as CSV and RO as XML.
+    assert {p.stem.split("_")[-2] for p in (inbox / "day_ahead_prices").glob("*.xml")} == {"BG"}
+    assert {p.stem.split("_")[-2] for p in (inbox / "day_ahead_prices").glob("*.csv")} == {"RO"}
+    assert {p.stem.split("_")[-2] for p in (inbox / "imbalance_prices").glob("*.csv")} == {"BG"}
+    assert {p.stem.split("_")[1] for p in (inbox / "imbalance_prices").glob("*.xml")} == {"RO"}
+    pattern = re.compile(r"(settlement|imbalance|day_ahead|trades|bilateral)_(RO|BG)_\d{4}-\d{2}\.(csv|xml)")
+    names = [p.name for source in NEW_SOURCES for p in (inbox / source).iterdir()]
+    assert all(pattern.fullmatch(name) for name in names if "extra_entities" not in name)
+
+
+def test_settled_volumes_equal_the_true_consumption_of_the_members_except_the_disputes(
+    small: Path, truth: dict, confirmed: dict
+) -> None:
+    true_mwh: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    with (small / "truth" / "meter_monthly.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            true_mwh[(group_eic(row["metering_point_id"], confirmed), row["month"])] += Decimal(row["energy_kwh"]) / 1000
+    settled: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    periods: Counter = Counter()
+    by_period: dict[tuple[str, str], Decimal] = {}
+    for row in settlement_file_rows(small / "inbox"):
+        assert re.fullmatch(r"\d+\.\d{6}", row["settled_mwh"]) and row["period_minutes"] == "15"
+        assert EIC_MARKET[row["balancing_group_eic"]] == row["market_code"]
+        instant = parse_instant(row["period_start"])
+        assert instant is not None
+        month = local_month(instant, row["market_code"])
+        assert row["file"] == f"settlement_{row['market_code']}_{month}.csv"
+        key = (row["balancing_group_eic"], month)
+        settled[key] += Decimal(row["settled_mwh"])
+        periods[key] += 1
+        by_period[(row["balancing_group_eic"], row["period_start"])] = Decimal(row["settled_mwh"])
+
+    disputes = truth["settlement_disputes"]
+    assert Counter(d["market_code"] for d in disputes) == {"RO": 2, "BG": 2}
+    disputed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for d in disputes:
+        true, reported = Decimal(d["true_mwh"]), Decimal(d["settled_mwh"])
+        assert by_period[(d["balancing_group_eic"], d["period_start"])] == reported
+        assert reported == round_half_up(true * Decimal(d["settled_percent_of_true"]) / 100, 6)
+        assert reported - true > Decimal("0.05") * true > 0  # a clear difference
+        month = local_month(parse_instant(d["period_start"]), d["market_code"])
+        disputed[(d["balancing_group_eic"], month)] += reported - true
+
+    assert set(settled) == {(eic, month) for eic in GROUP_EIC.values() for month in ("2025-10", "2025-11", "2025-12", "2026-01")}
+    recorded = {(GROUP_ID_EIC[r["balancing_group_id"]], r["month"]): r for r in truth["settlement"]}
+    assert set(recorded) == set(settled)
+    for key, total in settled.items():
+        # Each row is the true quarter-hour energy rounded half up to 6 decimals (whole Wh).
+        assert abs(total - disputed[key] - true_mwh[key]) <= periods[key] * Decimal("0.0000005"), key
+        assert true_mwh[key] > 0, key
+        assert Decimal(recorded[key]["settled_mwh"]) == total, key
+        assert Decimal(recorded[key]["true_mwh"]) == true_mwh[key], key
+
+
+def _per_local_day(instants: list[tuple[str, str, float]]) -> dict[tuple[str, str, date], int]:
+    counts: Counter = Counter()
+    for key, market, instant in instants:
+        counts[(key, market, local_date(instant, market))] += 1
+    return counts
+
+
+def test_every_local_day_has_its_quarter_hours_per_group_and_market_on_daylight_saving_days(small: Path, spring: Path) -> None:
+    for out, dst_day, expected_dst in ((small, date(2025, 10, 26), 100), (spring, date(2026, 3, 29), 92)):
+        truth = json.loads((out / "truth" / "truth.json").read_text(encoding="utf-8"))
+        days = period_days(truth)
+        settlement = _per_local_day(
+            [
+                (r["balancing_group_eic"], r["market_code"], parse_instant(r["period_start"]))
+                for r in settlement_file_rows(out / "inbox")
+            ]
+        )
+        assert {(eic, day) for eic, _, day in settlement} == {(eic, day) for eic in GROUP_EIC.values() for day in days}
+        for source, extra_days in (("day_ahead_prices", 1), ("imbalance_prices", 0)):
+            rows = price_rows(out / "inbox", source)
+            assert len({(m, t) for m, t, _, _, _ in rows}) == len(rows), source  # one price per market and MTU
+            counts = _per_local_day([(source, market, instant) for market, instant, _, _, _ in rows])
+            covered = days + [days[-1] + timedelta(days=n) for n in range(1, extra_days + 1)]
+            assert {(market, day) for _, market, day in counts} == {(m, d) for m in ("RO", "BG") for d in covered}, source
+            for (_, market, day), count in counts.items():
+                assert count == quarter_hours_of(day, market), (source, market, day)
+            for market in ("RO", "BG"):
+                assert counts[(source, market, dst_day)] == expected_dst
+                assert sum(truth["price_rows"][source].values()) == len(rows)
+        for (eic, market, day), count in settlement.items():
+            assert count == quarter_hours_of(day, market), (eic, day)
+            if day == dst_day:
+                assert count == expected_dst
+
+
+def test_prices_are_in_the_market_currency_and_have_a_realistic_shape(small: Path, spring: Path) -> None:
+    for out in (small, spring):
+        day_ahead = price_rows(out / "inbox", "day_ahead_prices")
+        imbalance = price_rows(out / "inbox", "imbalance_prices")
+        for market, instant, category, price, currency in day_ahead + imbalance:
+            assert category == "single"
+            assert currency == expected_currency(market, local_date(instant, market))
+            assert price == price.quantize(Decimal("0.01"))
+        # RO prices in RON are about five times the BG ones in EUR-equivalents; the evening beats the night.
+        by_hour: dict[tuple[str, int], list[Decimal]] = defaultdict(list)
+        for market, instant, _, price, currency in day_ahead:
+            euro = price / {"RON": Decimal("4.97"), "BGN": Decimal("1.95583"), "EUR": Decimal(1)}[currency]
+            by_hour[(market, datetime.fromtimestamp(instant, ZoneInfo(TIMEZONES[market])).hour)].append(euro)
+        for market in ("RO", "BG"):
+            mean = {h: sum(by_hour[(market, h)]) / len(by_hour[(market, h)]) for h in range(24)}
+            assert 50 < sum(mean.values()) / 24 < 200
+            assert mean[19] > Decimal("1.3") * mean[3] and mean[8] > mean[3]
+        by_key = {(m, t): p for m, t, _, p, _ in day_ahead}
+        assert all((m, t) in by_key for m, t, _, _, _ in imbalance)
+        assert any(p != by_key[(m, t)] for m, t, _, p, _ in imbalance)
+    # Negative prices only around solar noon, and only on spring or summer weekends and holidays.
+    negative = [(m, t) for m, t, _, p, _ in price_rows(spring / "inbox", "day_ahead_prices") if p < 0]
+    assert negative
+    for market, instant in negative:
+        local = datetime.fromtimestamp(instant, ZoneInfo(TIMEZONES[market]))
+        assert 10 <= local.hour <= 15 and local.month == 4, local
+    assert not [p for m, t, _, p, _ in price_rows(small / "inbox", "day_ahead_prices") if p < 0]
+
+
+def test_xml_documents_parse_completely_and_some_day_ahead_days_leave_out_repeated_prices(small: Path) -> None:
+    curves = Counter()
+    filled = 0
+    for path in sorted((small / "inbox").rglob("*.xml")):
+        if "extra_entities" in path.name:
+            continue
+        content = path.read_bytes()
+        assert not content.lstrip().startswith(b"<!DOCTYPE") and b"<!ENTITY" not in content
+        result = parse_price_document(content, path.name)
+        assert result.rejected == []
+        kind = "A44" if path.parent.name == "day_ahead_prices" else "A85"
+        assert {row.document_type for row in result.rows} == {kind}
+        market = path.stem.split("_")[-2] if kind == "A44" else path.stem.split("_")[1]
+        assert {row.area_eic for row in result.rows} == {MARKET_BIDDING_ZONES[market]}
+        curves.update(row.curve_type for row in result.rows)
+        filled += sum(row.filled_from_position is not None for row in result.rows)
+    assert curves["A03"] > 0 and curves["A01"] > 0 and filled > 0
+
+
+def test_the_hostile_document_is_refused_and_recorded(small: Path, truth: dict) -> None:
+    assert len(truth["rejected_files"]) == 1
+    entry = truth["rejected_files"][0]
+    path = small / entry["file"]
+    assert path.parent.name == "imbalance_prices" and path.suffix == ".xml"
+    content = path.read_bytes()
+    assert b"<!ENTITY" in content
+    result = parse_price_document(content, path.name)
+    assert result.rows == []
+    assert [(r.reason_code, r.line) for r in result.rejected] == [(entry["reason_code"], entry["line"])]
+    with (small / "truth" / "defects.csv").open(encoding="utf-8", newline="") as handle:
+        listed = [r for r in csv.DictReader(handle) if r["source_file"] == entry["file"]]
+    assert [(r["defect_kind"], r["line_number"]) for r in listed] == [(entry["reason_code"], str(entry["line"]))]
+
+
+def _procurement(small: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    trades, bilateral = [], []
+    for source, target in (("exchange_trades", trades), ("bilateral_purchases", bilateral)):
+        for path in sorted((small / "inbox" / source).glob("*.csv")):
+            header, data, _ = read_rows(path)
+            target.extend(dict(zip(header, row), file=path.name, line=str(n + 2)) for n, row in enumerate(data))
+    return trades, bilateral
+
+
+def test_no_procurement_results_on_the_last_three_days(small: Path, truth: dict) -> None:
+    trades, bilateral = _procurement(small)
+    days = period_days(truth)
+    last_procured = days[-1] - timedelta(days=3)
+    assert truth["procurement"]["days"] == {
+        m: {
+            "first_delivery_day": days[0].isoformat(),
+            "last_procured_day": last_procured.isoformat(),
+            "last_day_of_period": days[-1].isoformat(),
+        }
+        for m in ("RO", "BG")
+    }
+    delivered: dict[str, set[date]] = defaultdict(set)
+    for row in trades + bilateral:
+        day = local_date(parse_instant(row["delivery_start"]), row["market_code"])
+        assert day <= last_procured, row
+        delivered[row["balancing_group_eic"]].add(day)
+    # Groups big enough to trade whole kWh have results on every day up to the last procured one.
+    procured_days = {d for d in days if d <= last_procured}
+    assert delivered[GROUP_EIC["RO-other"]] == procured_days
+    assert delivered[GROUP_EIC["BG"]] == procured_days
+
+
+def test_trades_and_bilateral_schedules_follow_the_contract_and_track_the_true_load(small: Path, truth: dict) -> None:
+    trades, bilateral = _procurement(small)
+    inbox = small / "inbox"
+    day_ahead = {(m, t): p for m, t, _, p, _ in price_rows(inbox, "day_ahead_prices")}
+
+    # One duplicated trade (same trade_id twice, the copy right after the original), recorded as a defect.
+    counts = Counter(row["trade_id"] for row in trades)
+    duplicated = [trade_id for trade_id, n in counts.items() if n > 1]
+    assert len(duplicated) == 1 and counts[duplicated[0]] == 2
+    copies = [row for row in trades if row["trade_id"] == duplicated[0]]
+    assert {k: v for k, v in copies[0].items() if k != "line"} == {k: v for k, v in copies[1].items() if k != "line"}
+    assert int(copies[1]["line"]) == int(copies[0]["line"]) + 1
+    with (small / "truth" / "defects.csv").open(encoding="utf-8", newline="") as handle:
+        recorded = [r for r in csv.DictReader(handle) if r["detail"] == "exchange_trade"]
+    assert [(r["source_file"], r["line_number"], r["defect_kind"]) for r in recorded] == [
+        (f"inbox/exchange_trades/{copies[1]['file']}", copies[1]["line"], "duplicate_row")
+    ]
+
+    position: dict[tuple[str, float], Decimal] = defaultdict(Decimal)
+    seen = set()
+    for row in trades:
+        market, start = row["market_code"], parse_instant(row["delivery_start"])
+        delivery_day = local_date(start, market)
+        executed = datetime.fromisoformat(row["executed_at"])
+        assert row["exchange"] == {"RO": "OPCOM", "BG": "IBEX"}[market]
+        assert row["trade_id"].startswith(f"{row['exchange']}-")
+        assert row["delivery_minutes"] == "15" and row["side"] in ("buy", "sell")
+        assert row["currency"] == expected_currency(market, delivery_day)
+        assert Decimal(row["volume_mwh"]) > 0 and re.fullmatch(r"\d+\.\d{3}", row["volume_mwh"])
+        local_executed = executed.astimezone(ZoneInfo(TIMEZONES[market]))
+        assert executed.isoformat() == row["executed_at"] and local_executed.utcoffset() == executed.utcoffset()
+        if row["market_segment"] == "day_ahead":
+            assert Decimal(row["price_per_mwh"]) == day_ahead[(market, start)]
+            assert (local_executed.date(), local_executed.hour, local_executed.minute) == (delivery_day - timedelta(days=1), 13, 5)
+        else:
+            assert row["market_segment"] == "intraday"
+            assert local_executed.date() == delivery_day and 0 < start - executed.timestamp() <= 4 * 3600
+            spread = Decimal(row["price_per_mwh"]) - day_ahead[(market, start)]
+            assert spread != 0 and (spread > 0) == (row["side"] == "buy")
+        if row["trade_id"] in seen:
+            continue  # the duplicate is rejected by a loader: it does not count
+        seen.add(row["trade_id"])
+        volume = Decimal(row["volume_mwh"])
+        position[(row["balancing_group_eic"], start)] += volume if row["side"] == "buy" else -volume
+    assert {r["market_segment"] for r in trades} == {"day_ahead", "intraday"}
+
+    contracts: dict[str, set[tuple[str, str, str, str]]] = defaultdict(set)
+    for row in bilateral:
+        market, start = row["market_code"], parse_instant(row["delivery_start"])
+        local = datetime.fromtimestamp(start, ZoneInfo(TIMEZONES[market]))
+        assert row["delivery_minutes"] == "60" and local.minute == 0
+        assert row["currency"] == expected_currency(market, local.date())
+        month = local.strftime("%Y-%m")
+        group = {v: k for k, v in GROUP_ID_EIC.items()}[row["balancing_group_eic"]]
+        assert row["contract_id"] == f"BL-{group}-{month}"
+        contracts[row["contract_id"]].add((row["counterparty"], row["volume_mwh"], row["price_per_mwh"], row["currency"]))
+        for quarter in range(4):
+            position[(row["balancing_group_eic"], start + quarter * 900)] += Decimal(row["volume_mwh"]) / 4
+    assert contracts and all(len(terms) == 1 for terms in contracts.values())  # flat baseload, one price
+    for contract_id, ((_, volume, price, _),) in contracts.items():
+        market, month = contract_id.split("-")[2], contract_id[-7:]
+        month_prices = [p for (m, t), p in day_ahead.items() if m == market and local_month(t, m) == month]
+        mean = sum(month_prices) / len(month_prices)
+        assert Decimal("0.9") * mean < Decimal(price) < mean, contract_id
+        assert Decimal(volume) > 0
+
+    # Against the true load (the settled volumes, which equal it except at the disputes): within 25 %,
+    # give or take the traded lot. Only procured days count.
+    disputed = {(d["balancing_group_eic"], d["period_start"]) for d in truth["settlement_disputes"]}
+    lots = {(GROUP_ID_EIC[g["balancing_group_id"]], g["month"]): Decimal(g["lot_mwh"]) for g in truth["procurement"]["groups"]}
+    last_procured = date.fromisoformat(truth["procurement"]["days"]["RO"]["last_procured_day"])
+    errors = []
+    checked = 0
+    for row in settlement_file_rows(inbox):
+        eic, market, start = row["balancing_group_eic"], row["market_code"], parse_instant(row["period_start"])
+        if (eic, row["period_start"]) in disputed or local_date(start, market) > last_procured:
+            continue
+        true = Decimal(row["settled_mwh"])
+        lot = lots[(eic, local_month(start, market))]
+        held = position.get((eic, start), Decimal(0))
+        assert abs(held - true) <= Decimal("0.25") * true + lot, (eic, row["period_start"], held, true)
+        if true >= 20 * lot:
+            errors.append(abs(held - true) / true)
+        checked += 1
+    assert checked > 0 and len(errors) > 1000
+    assert sorted(errors)[len(errors) // 2] < Decimal("0.06")
