@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,6 +37,7 @@ DEFECT_REASON_CODES = {
     "spike": "exceeds_capacity",
     "unknown_metering_point": "unknown_metering_point",
     "truncated_line": "truncated_line",
+    "xml_entity_declaration": "xml_entity_declaration",
 }
 
 # Columns that record when something happened, not what: they differ between any two runs.
@@ -231,6 +232,106 @@ def test_dso_reconciliation_flags_the_perturbed_months(clean_run, truth) -> None
         assert statuses[key] == "matched", key
 
 
+def test_settled_volumes_per_group_and_month_equal_the_truth(clean_run, truth) -> None:
+    work, _ = clean_run
+    with warehouse(work) as con:
+        got = {
+            (group, month): (periods, settled)
+            for group, month, periods, settled in con.execute(
+                "SELECT balancing_group_id, strftime(delivery_month, '%Y-%m'), settlement_periods_count, settled_mwh "
+                "FROM marts.fct_imbalance_monthly"
+            ).fetchall()
+        }
+    expected = {(row["balancing_group_id"], row["month"]): (row["periods"], Decimal(row["settled_mwh"])) for row in truth["settlement"]}
+    assert got == expected
+
+
+def test_daylight_saving_days_have_92_and_100_settlement_periods(clean_run) -> None:
+    work, _ = clean_run
+    with warehouse(work) as con:
+        rows = con.execute(
+            "SELECT DISTINCT market_code, delivery_date, settlement_periods_count FROM marts.fct_imbalance_daily "
+            "WHERE delivery_date IN (DATE '2025-10-26', DATE '2026-03-29') ORDER BY 1, 2"
+        ).fetchall()
+    assert rows == [
+        ("BG", date(2025, 10, 26), 100),
+        ("BG", date(2026, 3, 29), 92),
+        ("RO", date(2025, 10, 26), 100),
+        ("RO", date(2026, 3, 29), 92),
+    ]
+
+
+def test_every_price_row_of_the_csv_and_xml_files_loads_and_the_hostile_document_is_rejected(clean_run, truth) -> None:
+    work, _ = clean_run
+    with warehouse(work) as con:
+        for source, per_market in truth["price_rows"].items():
+            loaded = dict(con.execute(f"SELECT market_code, count(*) FROM raw.{source} GROUP BY 1").fetchall())
+            assert loaded == per_market, source
+        xml_lines = con.execute(
+            "SELECT min(_source_line) FROM raw.day_ahead_prices WHERE _source_file LIKE '%.xml'"
+        ).fetchone()[0]
+        files = {
+            name: (status, message)
+            for name, status, message in con.execute("SELECT file_name, status, message FROM raw.ingested_files").fetchall()
+        }
+    assert xml_lines > 1  # rows name the line of their XML Point
+    for rejected in truth["rejected_files"]:
+        status, message = files[Path(rejected["file"]).name]
+        assert status == "rejected" and "entit" in message
+
+
+def test_settlement_reconciliation_leaves_exactly_the_injected_disputes_unexplained(clean_run, truth) -> None:
+    work, _ = clean_run
+    disputes = {
+        (row["balancing_group_id"], datetime.fromisoformat(row["period_start"]).astimezone(timezone.utc)) for row in truth["settlement_disputes"]
+    }
+    with warehouse(work) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        unexplained = set(
+            con.execute(
+                "SELECT balancing_group_id, period_start_utc FROM marts.fct_settlement_reconciliation WHERE explanation = 'unexplained'"
+            ).fetchall()
+        )
+    assert disputes and unexplained == disputes
+
+
+def always_procured_groups(truth: dict) -> list[str]:
+    """Balancing groups with trades or a bilateral schedule in every month (a tiny group may trade nothing)."""
+    months: dict[str, list[bool]] = {}
+    for row in truth["procurement"]["groups"]:
+        months.setdefault(row["balancing_group_id"], []).append(row["day_ahead_trades"] > 0 or row["bilateral_hours"] > 0)
+    return sorted(group for group, traded in months.items() if all(traded))
+
+
+def last_procured_day(truth: dict) -> date:
+    days = {date.fromisoformat(market["last_procured_day"]) for market in truth["procurement"]["days"].values()}
+    assert len(days) == 1
+    return days.pop()
+
+
+def test_procurement_results_are_the_nomination_until_the_last_procured_day(clean_run, truth) -> None:
+    work, _ = clean_run
+    groups = always_procured_groups(truth)
+    assert {"VB-RO-CI", "VB-BG-ALL"} <= set(groups)
+    with warehouse(work) as con:
+        got = con.execute(
+            f"""
+            SELECT market_code, delivery_date > ? AS after_last_procured, nomination_source, count(*)
+            FROM marts.fct_imbalance_settlement_periods
+            WHERE balancing_group_id IN ({", ".join("?" for _ in groups)})
+            GROUP BY ALL ORDER BY 1, 2, 3
+            """,
+            [last_procured_day(truth), *groups],
+        ).fetchall()
+    # Before forecasts exist, the days after the last procured one have no nomination at all.
+    assert [(market, after, source) for market, after, source, _ in got] == [
+        ("BG", False, "procurement"),
+        ("BG", True, None),
+        ("RO", False, "procurement"),
+        ("RO", True, None),
+    ]
+
+
 def test_a_second_run_changes_nothing(clean_run) -> None:
     work, _ = clean_run
     before = snapshot(work)
@@ -419,3 +520,28 @@ def test_forecast_accuracy_is_measured_on_delivered_days(day_ahead_run) -> None:
     assert [day for day, _ in days] == [date(2026, 10, day) for day in range(25, 32)]  # 1 November is not delivered yet
     assert chosen[0] == chosen[1] > 0
     assert used == 0  # without a fallback, every series uses the model its backtest chose
+
+
+def test_days_without_procurement_are_bought_as_planned_and_shared_out_to_customers(day_ahead_run, truth) -> None:
+    groups = always_procured_groups(truth)
+    with warehouse(day_ahead_run) as con:
+        sources = con.execute(
+            "SELECT DISTINCT delivery_date, purchase_source FROM marts.fct_purchases WHERE delivery_date >= DATE '2026-10-25' "
+            f"AND balancing_group_id IN ({', '.join('?' for _ in groups)}) ORDER BY 1",
+            groups,
+        ).fetchall()
+        forecast_shared = con.execute(
+            "SELECT count(*) FROM marts.fct_imbalance_customers_daily WHERE forecast_share_periods_count > 0"
+        ).fetchone()[0]
+        plan_nominated = con.execute(
+            "SELECT count(*) FROM marts.fct_imbalance_settlement_periods WHERE nomination_source = 'purchase_plan'"
+        ).fetchone()[0]
+    last_procured = last_procured_day(truth)
+    assert sources == [
+        (day, "procurement" if day <= last_procured else "purchase_plan")
+        for day in sorted({day for day, _ in sources})
+    ]
+    assert {day for day, _ in sources} >= {last_procured, date(2026, 10, 29), date(2026, 10, 31)}
+    assert plan_nominated > 0  # the settled last days are nominated from the plan
+    assert forecast_shared > 0  # customers with day-ahead forecasts get their share by forecast
+    assert (day_ahead_run / "outputs" / "imbalance" / "imbalance_report.html").stat().st_size > 10_000

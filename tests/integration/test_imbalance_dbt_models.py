@@ -52,6 +52,11 @@ HH_TRADES = [  # (trade id, segment, quarter-hour, side, MWh, price)
     ("ID-1", "intraday", 3, "buy", D("0.100"), D("450.00")),
 ]
 HH_SETTLED = [D("0.85"), D("0.70"), D("0.35"), D("0.60")]
+# Households, third hour (23:00Z): settled as one 60-minute period at 0.9 MWh (single price 250.00 for the hour)
+# against four 15-minute day-ahead buys of 0.2, 0.3, 0.1 and 0.2 MWh: the quarter-hours add up to their hour.
+HH_HOURLY_START = NORMAL_DAY_START + 2 * HOUR
+HH_HOURLY_TRADES = [D("0.200"), D("0.300"), D("0.100"), D("0.200")]
+HH_HOURLY_SETTLED, HH_HOURLY_PRICE = D("0.9"), D("250.00")
 
 
 def plan_row(day: date, market: str, company: str, group: str, start: datetime, local: datetime, planned: Decimal, forecast: Decimal) -> tuple:
@@ -81,16 +86,23 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
         (trade_id, "RO", "OPCOM", segment, HH_EIC, NORMAL_DAY_START + quarter * QUARTER, 15, side, mwh, price, "RON", NORMAL_DAY_START - HOUR * 8)
         for trade_id, segment, quarter, side, mwh, price in HH_TRADES
     ]
+    trades += [
+        (f"DA-H{quarter}", "RO", "OPCOM", "day_ahead", HH_EIC, HH_HOURLY_START + quarter * QUARTER, 15, "buy", mwh, D("400.00"), "RON",
+         NORMAL_DAY_START - HOUR * 8)
+        for quarter, mwh in enumerate(HH_HOURLY_TRADES)
+    ]
     insert(con, "raw.exchange_trades", [row + lineage("trades.csv", line) for line, row in enumerate(trades, start=2)])
     bilateral = [("BL-1", "Hidro SA", "RO", HH_EIC, NORMAL_DAY_START, 60, *HH_BILATERAL, "RON")]
     insert(con, "raw.bilateral_purchases", [row + lineage("bilateral.csv", 2) for row in bilateral])
     settled = [("RO", RO_EIC, NORMAL_DAY_START + index * QUARTER, 15, value) for index, value in enumerate(RO_SETTLED)]
     settled += [("RO", HH_EIC, NORMAL_DAY_START + index * QUARTER, 15, value) for index, value in enumerate(HH_SETTLED)]
+    settled.append(("RO", HH_EIC, HH_HOURLY_START, 60, HH_HOURLY_SETTLED))
     settled += [("BG", BG_EIC, DST_DAY_START + index * QUARTER, 15, D("0.025")) for index in range(100)]
     settled += [("BG", BG_EIC, DUAL_DAY_START, 15, D("0.035")), ("BG", BG_EIC, DUAL_DAY_START + QUARTER, 15, D("0.015"))]
     insert(con, "raw.settlement_volumes", [row + lineage("settlement.csv", line) for line, row in enumerate(settled, start=2)])
     prices = [("RO", NORMAL_DAY_START + index * QUARTER, 15, "single", price, "RON") for index, price in RO_PRICES.items() if price is not None]
     prices += [("RO", NORMAL_DAY_START + index * QUARTER, 15, "single", D("300.00"), "RON") for index in (0, 3, 5, 6, 7)]
+    prices.append(("RO", HH_HOURLY_START, 60, "single", HH_HOURLY_PRICE, "RON"))
     prices += [("BG", DST_DAY_START + index * QUARTER, 15, "single", D("100.00"), "EUR") for index in range(100)]
     prices += [
         ("BG", DUAL_DAY_START, 15, "short", D("120.00"), "EUR"),
@@ -202,7 +214,8 @@ def test_procurement_results_are_what_was_bought_and_what_is_nominated(warehouse
     got = warehouse.execute(
         "SELECT day_ahead_mwh, intraday_mwh, bilateral_mwh, purchased_mwh, planned_mwh, difference_from_plan_mwh, "
         "purchase_cost, price_per_mwh, purchase_source FROM marts.fct_purchases WHERE balancing_group_id = 'VB-RO-HH' "
-        "ORDER BY period_start_utc"
+        "AND period_start_utc < ? ORDER BY period_start_utc",
+        [NORMAL_DAY_START + HOUR],
     ).fetchall()
     # Each quarter-hour: bilateral 2.000 × 15/60 = 0.5 at 380.00 = 190.00; plan 2.8 / 4 = 0.7.
     # q0: 0.5 + 0.3 = 0.8, cost 190 + 120 = 310.00, 387.50/MWh, +0.1 over plan
@@ -220,9 +233,11 @@ def test_procurement_results_are_what_was_bought_and_what_is_nominated(warehouse
         "WHERE balancing_group_id = 'VB-RO-HH' ORDER BY period_start_utc"
     ).fetchall()
     # Settled 0.85, 0.70, 0.35, 0.60 against 0.8, 0.7, 0.4, 0.6: +0.05 at 300.00 = 15.00; 0; −0.05 at 480.50 = −24.025 → −24.03; 0.
+    # The hourly period: 0.2 + 0.3 + 0.1 + 0.2 = 0.8 nominated, 0.9 settled: +0.1 short at 250.00 = 25.00.
     assert nominated == [
         (D("0.8"), "procurement", D("0.05"), D("15.00")),
         (D("0.7"), "procurement", D("0"), D("0.00")),
         (D("0.4"), "procurement", D("-0.05"), D("-24.03")),
         (D("0.6"), "procurement", D("0"), D("0.00")),
+        (sum(HH_HOURLY_TRADES), "procurement", HH_HOURLY_SETTLED - sum(HH_HOURLY_TRADES), D("25.00")),
     ]
