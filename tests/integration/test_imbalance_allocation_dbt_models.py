@@ -83,7 +83,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     path = work / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         load(con)
-    selection = ["+fct_imbalance_customers_daily", "+fct_imbalance_customer_groups_monthly", "+fct_imbalance_monthly",
+    selection = ["+fct_imbalance_customers_daily", "+fct_imbalance_customer_groups_monthly", "+fct_imbalance_companies_monthly",
                  "+assert_imbalance_allocation_adds_up"]
     completed = run_dbt(["build", "--select", *selection, "--indirect-selection", "cautious"], path, work)
     assert completed.returncode == 0, completed.stdout[-8000:] + completed.stderr[-4000:]
@@ -138,3 +138,8 @@ def test_monthly_imbalance_with_volume_weighted_deviation(warehouse) -> None:
     assert got == [
         (date(2025, 10, 1), 1, 8, D("1.2"), D("1.2"), D("0"), D("0.01"), D("0.01"), D("-2.00"), "RON", D("1.6667")),
     ]
+    company = warehouse.execute(
+        "SELECT company_id, balancing_groups_count, settled_mwh, net_imbalance_mwh, imbalance_cost, forecast_deviation_pct "
+        "FROM marts.fct_imbalance_companies_monthly"
+    ).fetchall()
+    assert company == [("VB-RO", 1, D("1.2"), D("0"), D("-2.00"), D("1.6667"))]  # one group: the same figures

@@ -129,7 +129,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     build(["seed"], path, work)
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE reference.markets SET imbalance_pricing = 'dual' WHERE market_code = 'BG'")
-    build(["build", "--select", "+fct_imbalance_daily", "+fct_purchases", "--exclude", "resource_type:seed", "--indirect-selection", "cautious"], path, work)
+    build(["build", "--select", "+fct_imbalance_daily", "+fct_purchases", "+fct_imbalance_companies_monthly", "--exclude", "resource_type:seed", "--indirect-selection", "cautious"], path, work)
     with duckdb.connect(str(path), read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
         yield con
@@ -241,3 +241,16 @@ def test_procurement_results_are_what_was_bought_and_what_is_nominated(warehouse
         (D("0.6"), "procurement", D("0"), D("0.00")),
         (sum(HH_HOURLY_TRADES), "procurement", HH_HOURLY_SETTLED - sum(HH_HOURLY_TRADES), D("25.00")),
     ]
+
+
+def test_company_month_sums_its_groups_and_weights_the_deviation_by_volume(warehouse) -> None:
+    got = warehouse.execute(
+        "SELECT balancing_groups_count, settled_mwh, nominated_mwh, net_imbalance_mwh, imbalance_cost, settled_with_forecast_mwh, "
+        "forecast_absolute_deviation_mwh, forecast_deviation_pct FROM marts.fct_imbalance_companies_monthly WHERE company_id = 'VB-RO'"
+    ).fetchall()
+    # C&I: settled 1.9, nominated 1.8, cost 0.97, Σ|forecast − settled| 0.35 over 1.9 (every period has a forecast).
+    # Households: settled 0.85 + 0.70 + 0.35 + 0.60 + 0.9 = 3.4, nominated 0.8 + 0.7 + 0.4 + 0.6 + 0.8 = 3.3,
+    # cost 15.00 − 24.03 + 25.00 = 15.97; forecast 3.000 / 4 = 0.75 in the first hour only:
+    # |0.75 − 0.85| + |0.75 − 0.70| + |0.75 − 0.35| + |0.75 − 0.60| = 0.7 over 2.5 settled.
+    # Company: 1.05 × 100 / 4.4 = 23.8636… → 23.8636 (not the mean of 18.42 % and 28 %).
+    assert got == [(2, D("5.3"), D("5.1"), D("0.2"), D("16.94"), D("4.4"), D("1.05"), D("23.8636"))]
