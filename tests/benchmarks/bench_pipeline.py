@@ -55,6 +55,7 @@ GROUP BY ALL
 INGEST_SCRIPT = """
 import duckdb, sys
 from pathlib import Path
+from assets.forecasting_tables import create_forecasting_tables
 from ingestion.loader import ingest_source
 from ingestion.sources import SOURCES
 connection = duckdb.connect(sys.argv[1])
@@ -62,6 +63,8 @@ connection.execute("SET memory_limit = '{memory_limit}'")
 for source in SOURCES:
     result = ingest_source(connection, source, Path(sys.argv[2]))
     print(source.name, result.rows_loaded, result.rows_rejected, flush=True)
+# The forecasting assets create their (here empty) tables before dbt first reads them.
+create_forecasting_tables(connection)
 connection.close()
 """
 
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 env,
             )
             print(f"generated {args.meters} meters x {args.months} months in {generated.seconds:.1f} s", flush=True)
-        landing_bytes = sum(path.stat().st_size for path in inbox.rglob("*.csv"))
+        landing_bytes = sum(path.stat().st_size for pattern in ("*.csv", "*.xml") for path in inbox.rglob(pattern))
         readings_files = sorted((inbox / "meter_readings").glob("*.csv"))
         readings_lines = sum(1 for path in readings_files for _ in path.open("rb")) - len(readings_files)
 

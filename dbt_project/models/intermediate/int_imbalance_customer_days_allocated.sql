@@ -77,7 +77,7 @@ point_metered as (
         periods.period_start_utc,
         intervals.customer_id,
         intervals.metering_point_id,
-        {{ divide_round_half_up('intervals.energy_kwh * 0.001 * ' ~ overlap_minutes('intervals.interval_start_utc', 'intervals.interval_end_utc', 'periods.period_start_utc', 'periods.period_end_utc'), 'intervals.interval_minutes', 6) }}
+        {{ spread_by_overlap('intervals.energy_kwh * 0.001', 'intervals.interval_start_utc', 'intervals.interval_end_utc', 'intervals.interval_minutes', 'periods.period_start_utc', 'periods.period_end_utc') }}
             as metered_mwh
     from settlement_periods as periods
     join intervals
@@ -92,7 +92,7 @@ point_forecast as (
         periods.balancing_group_id,
         periods.period_start_utc,
         forecasts.metering_point_id,
-        {{ divide_round_half_up('forecasts.p50_kwh * 0.001 * ' ~ overlap_minutes('forecasts.period_start_utc', 'forecasts.period_end_utc', 'periods.period_start_utc', 'periods.period_end_utc'), 'forecasts.period_minutes', 6) }}
+        {{ spread_by_overlap('forecasts.p50_kwh * 0.001', 'forecasts.period_start_utc', 'forecasts.period_end_utc', 'forecasts.period_minutes', 'periods.period_start_utc', 'periods.period_end_utc') }}
             as forecast_mwh
     from settlement_periods as periods
     join forecasts

@@ -71,22 +71,15 @@ procured as (
         balancing_group_id,
         market_code,
         mtu_start_utc,
-        sum({{ divide_round_half_up('volume_mwh * overlap', 'record_minutes', 6) }})
-            filter (where purchase_kind = 'day_ahead') as day_ahead_mwh,
-        sum({{ divide_round_half_up('volume_mwh * overlap', 'record_minutes', 6) }})
-            filter (where purchase_kind = 'intraday') as intraday_mwh,
-        sum({{ divide_round_half_up('volume_mwh * overlap', 'record_minutes', 6) }})
-            filter (where purchase_kind = 'bilateral') as bilateral_mwh,
-        sum({{ divide_round_half_up('volume_mwh * price_per_mwh * overlap', 'record_minutes', 6) }}) as cost_unrounded,
+        {%- for kind in ['day_ahead', 'intraday', 'bilateral'] %}
+        sum({{ spread_by_overlap('volume_mwh', 'record_start_utc', 'record_end_utc', 'record_minutes', 'mtu_start_utc', 'mtu_end_utc') }})
+            filter (where purchase_kind = '{{ kind }}') as {{ kind }}_mwh,
+        {%- endfor %}
+        sum({{ spread_by_overlap('volume_mwh * price_per_mwh', 'record_start_utc', 'record_end_utc', 'record_minutes', 'mtu_start_utc', 'mtu_end_utc') }})
+            as cost_unrounded,
         min(currency) as currency,
         count(distinct currency) as currencies_count
-    from (
-        select
-            record_mtus.*,
-            {{ overlap_minutes('record_start_utc', 'record_end_utc', 'mtu_start_utc', 'mtu_start_utc + to_minutes(mtu_minutes)') }}
-                as overlap
-        from record_mtus
-    ) as overlapping
+    from (select *, mtu_start_utc + to_minutes(mtu_minutes) as mtu_end_utc from record_mtus) as record_mtus
     group by all
 ),
 
@@ -108,7 +101,7 @@ planned as (
         balancing_group_id,
         market_code,
         mtu_start_utc,
-        sum({{ divide_round_half_up('planned_mwh * ' ~ overlap_minutes('period_start_utc', 'period_end_utc', 'mtu_start_utc', 'mtu_start_utc + to_minutes(mtu_minutes)'), 'period_minutes', 6) }})
+        sum({{ spread_by_overlap('planned_mwh', 'period_start_utc', 'period_end_utc', 'period_minutes', 'mtu_start_utc', 'mtu_start_utc + to_minutes(mtu_minutes)') }})
             as planned_mwh
     from ({{ interval_series('plan_spans', 'period_start_utc', 'period_end_utc', 'mtu_minutes', 'mtu_start_utc') }}) as plan_mtus
     group by all

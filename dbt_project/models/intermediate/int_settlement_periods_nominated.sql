@@ -29,7 +29,7 @@ with settlement as (
     select
         settlement.balancing_group_id,
         settlement.period_start_utc,
-        sum({{ divide_round_half_up(name ~ '.' ~ mwh ~ ' * ' ~ overlap_minutes('settlement.period_start_utc', 'settlement.period_end_utc', name ~ '.period_start_utc', name ~ '.period_start_utc + to_minutes(' ~ name ~ '.period_minutes)'), name ~ '.period_minutes', 6) }})
+        sum({{ spread_by_overlap(name ~ '.' ~ mwh, name ~ '.period_start_utc', name ~ '.period_start_utc + to_minutes(' ~ name ~ '.period_minutes)', name ~ '.period_minutes', 'settlement.period_start_utc', 'settlement.period_end_utc') }})
             as spread_mwh,
         sum({{ overlap_minutes('settlement.period_start_utc', 'settlement.period_end_utc', name ~ '.period_start_utc', name ~ '.period_start_utc + to_minutes(' ~ name ~ '.period_minutes)') }})
             as covered_minutes
