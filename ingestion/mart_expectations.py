@@ -47,12 +47,49 @@ def _monthly_consumption_suite() -> Any:
     return gx.ExpectationSuite(name="marts.fct_monthly_consumption", expectations=expectations)
 
 
-MART_SUITES = {"fct_monthly_consumption": _monthly_consumption_suite}
+def _imbalance_settlement_periods_suite() -> Any:
+    import great_expectations as gx
+
+    E = gx.expectations
+    key = ["balancing_group_id", "period_start_utc"]
+    expectations = [
+        # No row-count minimum: a company without settlement data yet has an empty imbalance mart.
+        E.ExpectColumnValuesToNotBeNull(
+            column="balancing_group_id", description="every settled EIC code is a balancing group of the `balancing_groups` seed"
+        ),
+        E.ExpectColumnValuesToNotBeNull(column="period_start_utc", description="period_start_utc is always set"),
+        E.ExpectCompoundColumnsToBeUnique(column_list=key, description="one row per balancing group and settlement period"),
+        E.ExpectColumnValuesToBeInSet(column="period_minutes", value_set=[15, 60], description="settlement periods of 15 or 60 minutes"),
+        E.ExpectColumnValuesToBeBetween(column="settled_mwh", min_value=0, description="settled consumption is never negative"),
+        E.ExpectColumnValuesToBeInSet(
+            column="imbalance_direction", value_set=["short", "long", "balanced"], description="the direction of every imbalance"
+        ),
+        E.ExpectColumnValuesToBeInSet(
+            column="applied_price_category", value_set=["single", "long", "short"], description="the price the imbalance is settled at"
+        ),
+        E.ExpectColumnValuesToBeInSet(column="currency", value_set=["RON", "BGN", "EUR"], description="a currency of the markets"),
+        E.ExpectColumnValuesToNotBeNull(
+            column="imbalance_cost",
+            mostly=1.0,
+            row_condition='is_price_missing == False',
+            condition_parser="pandas",
+            description="every period whose price is known has a cost",
+        ),
+    ]
+    return gx.ExpectationSuite(name="marts.fct_imbalance_settlement_periods", expectations=expectations)
+
+
+# mart -> (suite factory, date columns shown as dates in failure samples)
+MART_SUITES = {
+    "fct_monthly_consumption": (_monthly_consumption_suite, frozenset({"consumption_month"})),
+    "fct_imbalance_settlement_periods": (_imbalance_settlement_periods_suite, frozenset({"delivery_date"})),
+}
 
 
 @functools.lru_cache(maxsize=None)
 def _suite(mart: str) -> Any:
-    return MART_SUITES[mart]()
+    factory, _ = MART_SUITES[mart]
+    return factory()
 
 
 def validate_mart(mart: str, frame: pandas.DataFrame) -> SuiteResult:
@@ -64,4 +101,4 @@ def validate_mart(mart: str, frame: pandas.DataFrame) -> SuiteResult:
                 prepared[column] = prepared[column].astype(float)
             except (TypeError, ValueError):
                 pass
-    return run_suite(_suite(mart), f"marts_{mart}", prepared, frozenset({"consumption_month"}))
+    return run_suite(_suite(mart), f"marts_{mart}", prepared, MART_SUITES[mart][1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dagster import AssetKey
 
 from ingestion.sources import SOURCES
@@ -56,8 +58,9 @@ def test_ingest_assets_carry_a_blocking_expectations_check() -> None:
         assert "no_quarantined_rows" in specs
 
 
-def test_the_monthly_consumption_mart_has_a_blocking_expectations_check() -> None:
+@pytest.mark.parametrize("mart", ["fct_monthly_consumption", "fct_imbalance_settlement_periods"])
+def test_the_marts_money_is_computed_from_have_a_blocking_expectations_check(mart: str) -> None:
     graph = asset_graph()
-    node = graph.get(AssetKey(["marts", "fct_monthly_consumption"]))
+    node = graph.get(AssetKey(["marts", mart]))
     specs = {key.name: graph.get_check_spec(key) for key in node.check_keys}
-    assert specs["fct_monthly_consumption_expectations"].blocking
+    assert specs[f"{mart}_expectations"].blocking

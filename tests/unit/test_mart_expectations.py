@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas
@@ -45,3 +45,34 @@ def test_a_repeated_key_and_an_empty_mart_fail() -> None:
     assert not validate_mart("fct_monthly_consumption", repeated).success
     empty = monthly_rows().iloc[0:0]
     assert not validate_mart("fct_monthly_consumption", empty).success
+
+
+def imbalance_rows(**overrides) -> pandas.DataFrame:
+    row = {
+        "balancing_group_id": "VB-RO-CI",
+        "period_start_utc": datetime(2026, 3, 28, 22, 0, tzinfo=UTC),
+        "delivery_date": date(2026, 3, 29),
+        "period_minutes": 15,
+        "settled_mwh": Decimal("0.250000"),
+        "imbalance_direction": "short",
+        "applied_price_category": "single",
+        "currency": "RON",
+        "imbalance_cost": Decimal("12.50"),
+        "is_price_missing": False,
+    }
+    unpriced = {**row, "period_start_utc": datetime(2026, 3, 28, 22, 15, tzinfo=UTC), "imbalance_cost": None, "is_price_missing": True}
+    return pandas.DataFrame([{**row, **overrides}, unpriced])
+
+
+def test_imbalance_periods_pass_with_an_unpriced_period_flagged() -> None:
+    result = validate_mart("fct_imbalance_settlement_periods", imbalance_rows())
+    assert result.success and result.row_count == 2
+
+
+def test_imbalance_periods_fail_on_unknown_group_direction_or_a_known_price_without_cost() -> None:
+    assert failed_columns(validate_mart("fct_imbalance_settlement_periods", imbalance_rows(balancing_group_id=None))) == {("balancing_group_id",)}
+    assert failed_columns(validate_mart("fct_imbalance_settlement_periods", imbalance_rows(imbalance_direction="up"))) == {("imbalance_direction",)}
+    assert failed_columns(validate_mart("fct_imbalance_settlement_periods", imbalance_rows(imbalance_cost=None))) == {("imbalance_cost",)}
+    assert failed_columns(validate_mart("fct_imbalance_settlement_periods", imbalance_rows(settled_mwh=Decimal("-0.1")))) == {("settled_mwh",)}
+    empty = imbalance_rows().iloc[0:0]
+    assert validate_mart("fct_imbalance_settlement_periods", empty).success  # no settlement data yet is not an error
