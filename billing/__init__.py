@@ -1,1 +1,5 @@
-"""Billing: invoice arithmetic, penalties and the invoice register, in plain Python (no Dagster, no warehouse I/O)."""
+"""Billing: invoice arithmetic, charges, invoice types, penalties, payment matching and the invoice register.
+
+Plain Python, no Dagster. Everything computes in memory except `billing.register`, which keeps the
+invoice register (numbers, issued invoices) in the warehouse through a DuckDB connection it is given.
+"""
