@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS billing.issued_invoices (
     series                  VARCHAR NOT NULL,
     sequence_number         BIGINT NOT NULL,
     invoice_key             VARCHAR NOT NULL,   -- caller's idempotency key, e.g. advance/2026-03/C-123/CT-9
-    invoice_type            VARCHAR NOT NULL,   -- invoice | advance | final | credit_note | regularisation
+    invoice_type            VARCHAR NOT NULL,   -- advance | regularisation | deviation | green_certificate_regularisation | penalty | credit_note
     customer_id             VARCHAR NOT NULL,
     billing_period          VARCHAR NOT NULL,   -- e.g. 2026-03
     issue_date              DATE NOT NULL,
@@ -105,16 +105,22 @@ CREATE TABLE IF NOT EXISTS billing.issued_invoices (
 
 
 class InvoiceType(StrEnum):
-    """Kinds of issued document; corrections name the invoice they correct."""
+    """Kinds of issued document: the kinds `billing.invoice_types` drafts, and late-payment penalties.
 
-    INVOICE = "invoice"
+    A credit note must name the invoice it corrects; a regularisation may (a recalculation corrects
+    one invoice; a regularisation of a period's advances lists them instead).
+    """
+
     ADVANCE = "advance"
-    FINAL = "final"
-    CREDIT_NOTE = "credit_note"
     REGULARISATION = "regularisation"
+    DEVIATION = "deviation"
+    GREEN_CERTIFICATE_REGULARISATION = "green_certificate_regularisation"
+    PENALTY = "penalty"
+    CREDIT_NOTE = "credit_note"
 
 
-CORRECTION_TYPES = frozenset({InvoiceType.CREDIT_NOTE, InvoiceType.REGULARISATION})
+CORRECTION_TYPES = frozenset({InvoiceType.CREDIT_NOTE})
+MAY_CORRECT_TYPES = frozenset({InvoiceType.CREDIT_NOTE, InvoiceType.REGULARISATION})
 
 
 class RegisterError(Exception):
@@ -188,8 +194,8 @@ class InvoiceDraft:
         if kind in CORRECTION_TYPES:
             if not isinstance(corrects, str) or not corrects.strip():
                 raise ValueError(f"a {kind.value} must name the invoice it corrects (corrects_invoice_number)")
-        elif corrects is not None:
-            raise ValueError(f"corrects_invoice_number is only for a credit_note or regularisation, not an {kind.value}")
+        elif corrects is not None and kind not in MAY_CORRECT_TYPES:
+            raise ValueError(f"corrects_invoice_number is only for a credit_note or regularisation, not a {kind.value}")
         object.__setattr__(self, "invoice_type", kind)
         object.__setattr__(self, "total_with_vat", total)
 

@@ -170,6 +170,17 @@ def test_a_correction_must_name_an_issued_invoice(connection) -> None:
         InvoiceDraft("credit/y", "credit_note", "C-1", "2026-03", "RON", D("-84.70"), content_hash(lines))
 
 
+def test_every_kind_billing_drafts_is_accepted_and_only_corrections_name_an_invoice() -> None:
+    for kind in ("advance", "regularisation", "deviation", "green_certificate_regularisation", "penalty"):
+        assert draft(f"{kind}/2026-03/C-1", invoice_type=kind).corrects_invoice_number is None
+    # A regularisation of a period's advances names none; a recalculation names the invoice it corrects.
+    assert draft("recalculation/2026-03/C-1", invoice_type="regularisation", corrects_invoice_number="VBR00000001")
+    with pytest.raises(ValueError, match="corrects_invoice_number"):
+        draft("advance/2026-04/C-1", invoice_type="advance", corrects_invoice_number="VBR00000001")
+    with pytest.raises(ValueError, match="invoice_type"):
+        draft("final/2026-03/C-1", invoice_type="final")
+
+
 # --- atomicity ----------------------------------------------------------------------------------
 
 
