@@ -92,7 +92,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from billing.invoice_math import (
     InvoiceLine,
@@ -369,6 +369,34 @@ class DraftInvoice:
         object.__setattr__(self, "prepaid_groups", prepaid_groups)
         object.__setattr__(self, "prepaid_invoice_refs", refs)
 
+    @classmethod
+    def for_contract(
+        cls,
+        kind: InvoiceKind,
+        invoice_key: str,
+        contract: SupplyContract,
+        month: str,
+        lines: Sequence[InvoiceLine],
+        *,
+        prepaid_groups: tuple[VatGroupAmounts, ...] = (),
+        **fields: Any,
+    ) -> DraftInvoice:
+        """A draft of `contract` with its totals computed from `lines` less the prepaid groups."""
+        lines = tuple(lines)
+        prepaid = exact_sum(group.total for group in prepaid_groups)
+        return cls(
+            invoice_key=invoice_key,
+            invoice_type=kind,
+            contract_id=contract.contract_id,
+            customer_id=contract.customer_id,
+            month=month,
+            currency=contract.currency,
+            lines=lines,
+            totals=compute_totals(lines, prepaid=prepaid),
+            prepaid_groups=prepaid_groups,
+            **fields,
+        )
+
     @property
     def net_groups(self) -> tuple[VatGroupAmounts, ...]:
         """What this document adds to the customer's account per VAT group: breakdown − prepaid."""
@@ -471,19 +499,14 @@ def _settlement(
     note: str,
 ) -> DraftInvoice:
     """Full price `lines`, minus the net amounts of `previous` as prepaid (see the module docstring)."""
-    prepaid_groups = sum_groups(*(draft.net_groups for draft in previous))
-    prepaid = exact_sum(group.total for group in prepaid_groups)
-    return DraftInvoice(
-        invoice_key=invoice_key,
-        invoice_type=InvoiceKind.REGULARISATION,
-        contract_id=contract.contract_id,
-        customer_id=contract.customer_id,
-        month=month,
-        currency=contract.currency,
-        lines=lines,
-        totals=compute_totals(lines, prepaid=prepaid),
+    return DraftInvoice.for_contract(
+        InvoiceKind.REGULARISATION,
+        invoice_key,
+        contract,
+        month,
+        lines,
+        prepaid_groups=sum_groups(*(draft.net_groups for draft in previous)),
         corrects_invoice_number=corrects_invoice_number,
-        prepaid_groups=prepaid_groups,
         prepaid_invoice_refs=tuple(refs),
         note=note,
     )
@@ -501,15 +524,8 @@ def advance_invoice(contract: SupplyContract, month: str, estimate_kwh: int | st
         kwh, consumption_type, basis = _kwh(estimate_kwh, "estimate_kwh"), "estimated", "the customer's estimate"
     consumption = MonthConsumption(contract.contract_id, contract.customer_id, month, kwh, None, consumption_type)
     lines = _price(pricer, consumption)
-    return DraftInvoice(
-        invoice_key=f"advance/{month}/{contract.contract_id}",
-        invoice_type=InvoiceKind.ADVANCE,
-        contract_id=contract.contract_id,
-        customer_id=contract.customer_id,
-        month=month,
-        currency=contract.currency,
-        lines=lines,
-        totals=compute_totals(lines),
+    return DraftInvoice.for_contract(
+        InvoiceKind.ADVANCE, f"advance/{month}/{contract.contract_id}", contract, month, lines,
         note=f"Advance for {month}: {kwh} kWh from {basis}",
     )
 
@@ -571,16 +587,7 @@ def deviation_invoice(
     else:
         return None
     lines = (InvoiceLine(description, quantity, "kWh", to_decimal(deviation_price_per_kwh, "deviation_price_per_kwh"), vat.category, vat.rate_pct),)
-    return DraftInvoice(
-        invoice_key=f"deviation/{month}/{contract.contract_id}",
-        invoice_type=InvoiceKind.DEVIATION,
-        contract_id=contract.contract_id,
-        customer_id=contract.customer_id,
-        month=month,
-        currency=contract.currency,
-        lines=lines,
-        totals=compute_totals(lines),
-    )
+    return DraftInvoice.for_contract(InvoiceKind.DEVIATION, f"deviation/{month}/{contract.contract_id}", contract, month, lines)
 
 
 def green_certificate_regularisation(
@@ -638,15 +645,8 @@ def green_certificate_regularisation(
     totals = compute_totals(lines)
     if all(not group.taxable_amount and not group.vat_amount for group in totals.breakdown):
         return None
-    return DraftInvoice(
-        invoice_key=f"green-certificates/{period}/{contract.contract_id}",
-        invoice_type=InvoiceKind.GREEN_CERTIFICATE_REGULARISATION,
-        contract_id=contract.contract_id,
-        customer_id=contract.customer_id,
-        month=period,
-        currency=contract.currency,
-        lines=tuple(lines),
-        totals=totals,
+    return DraftInvoice.for_contract(
+        InvoiceKind.GREEN_CERTIFICATE_REGULARISATION, f"green-certificates/{period}/{contract.contract_id}", contract, period, lines
     )
 
 
