@@ -194,6 +194,159 @@ CONTRACTS = Source(
     ),
 )
 
+YES_NO = ("yes", "no")
+
+CONTRACT_BILLING_SETTINGS = Source(
+    name="contract_billing_settings",
+    description=(
+        "The billing settings of each supply contract, effective-dated: regulated tariff, time-of-use zone prices, "
+        "which invoice types are issued, due-date rule, days of grace per invoice type, late-payment penalty terms, "
+        "reactive-energy threshold, excise exemption and intermediary. A row applies from its `effective_from` until "
+        "the contract's next row. The contract terms themselves (product, energy price or INDEX margin, currency, "
+        "ordered quantity, tolerance, invoice language and e-mail, payment terms) are in `contracts`, not here."
+    ),
+    delivered_by="the supplier's CRM",
+    file_pattern="*.csv",
+    key=("contract_id", "effective_from"),
+    time_column="effective_from",
+    notes=(
+        "Prices are per kWh in the currency of the contract terms in force on the same day (`contracts.currency`): "
+        "a new currency (the BG euro changeover) or a new price needs a new settings row from that day.",
+        "A TOU contract needs a price for every tariff zone of its market (the `tariff_zones` seed: day and night, plus "
+        "peak in BG). The product is in another file, so the loader cannot check this; the dbt test "
+        "`assert_tou_contracts_have_zone_prices` warns about a TOU contract whose settings lack a zone price.",
+        "`intermediary_commission_pct` belongs with `intermediary_id` (both present or both empty); the loader's row "
+        "rules compare with a fixed value only, so this is not checked on load.",
+    ),
+    row_rules=(
+        RequiredWhen(column="advance_basis", when_column="advance_invoices", value="yes"),
+        RequiredWhen(column="deviation_price_per_kwh", when_column="deviation_invoices", value="yes"),
+    ),
+    columns=(
+        Column("contract_id", "text", "Contract number (`contracts.contract_id`)."),
+        Column("effective_from", "date", "First local day the settings apply; they stay in force until the contract's next settings row."),
+        Column(
+            "regulated_tariff", "text",
+            "`yes`: the customer is eligible for and billed at the regulated tariff (product FIX; the regulated price per kWh "
+            "is `contracts.energy_price_per_kwh`); `no`: a market product.",
+            allowed=YES_NO,
+        ),
+        Column(
+            "day_price_per_kwh", "decimal",
+            "TOU energy price per kWh in the `day` tariff zone, 6 decimals, in `contracts.currency`. Empty for FIX and INDEX; "
+            "required for TOU (checked by a dbt test, not the loader).",
+            required=False, minimum=0,
+        ),
+        Column(
+            "night_price_per_kwh", "decimal",
+            "TOU energy price per kWh in the `night` tariff zone, 6 decimals, in `contracts.currency`. Empty for FIX and INDEX; "
+            "required for TOU (checked by a dbt test, not the loader).",
+            required=False, minimum=0,
+        ),
+        Column(
+            "peak_price_per_kwh", "decimal",
+            "TOU energy price per kWh in the `peak` tariff zone, 6 decimals, in `contracts.currency`. Only in markets with a "
+            "peak zone (BG): required there for TOU (checked by a dbt test), empty otherwise.",
+            required=False, minimum=0,
+        ),
+        Column(
+            "advance_invoices", "text",
+            "`yes`: an advance invoice is issued each month before the actual consumption is known (the regularisation "
+            "deducts it); `no`: only the regularisation on actual consumption.",
+            allowed=YES_NO,
+        ),
+        Column(
+            "advance_basis", "text",
+            "Quantity the advance is priced on: `estimate` = the customer's monthly estimate (the ordered quantity when the "
+            "customer gave none), `ordered` = `contracts.ordered_monthly_kwh`. Required when `advance_invoices` is `yes`, "
+            "empty otherwise.",
+            required=False, allowed=("estimate", "ordered"),
+        ),
+        Column(
+            "deviation_invoices", "text",
+            "`yes`: kWh outside the tolerance band around the ordered quantity (`contracts.tolerance_pct`) are invoiced "
+            "at `deviation_price_per_kwh`; `no`: no deviation invoices.",
+            allowed=YES_NO,
+        ),
+        Column(
+            "deviation_price_per_kwh", "decimal",
+            "Price per kWh outside the tolerance band, 6 decimals, in `contracts.currency`. Required when "
+            "`deviation_invoices` is `yes`, empty otherwise.",
+            required=False, minimum=0,
+        ),
+        Column(
+            "green_certificate_invoices", "text",
+            "`yes`: a green-certificate regularisation is issued when the regulator publishes the final quota; `no`: none.",
+            allowed=YES_NO,
+        ),
+        Column(
+            "due_date_rule", "text",
+            "How an invoice's due date follows from its issue date (`billing.due_dates`): `<n>d` = n calendar days after "
+            "issue (0-366), `eom+<n>` = end of the issue month + n days, `day <d>` = day d (1-31) of the next month, "
+            "`<n>bd` = n-th working day after issue (1-366); optional suffix ` noroll` keeps a due date falling on a "
+            "non-working day (otherwise it moves to the next working day). Empty: `<contracts.payment_terms_days>d`. "
+            "The syntax is checked by billing, not the loader.",
+            required=False,
+        ),
+        Column(
+            "grace_days_advance", "integer",
+            "Calendar days after the due date of an advance invoice before late-payment interest starts (0-366).",
+            minimum=0, maximum=366,
+        ),
+        Column(
+            "grace_days_regularisation", "integer",
+            "Calendar days of grace of regularisation invoices, also used for deviation and green-certificate invoices (0-366).",
+            minimum=0, maximum=366,
+        ),
+        Column(
+            "grace_days_penalty", "integer",
+            "Calendar days of grace of penalty-interest invoices (0-366).",
+            minimum=0, maximum=366,
+        ),
+        Column(
+            "penalty_reference_rate", "text",
+            "Reference rate of late-payment interest, % a year, as published on each day: `ROBOR3M` (3-month ROBOR), `BIR` "
+            "(BNB base interest rate), `ECB_MRO` (ECB main refinancing rate), or `fixed` (no reference: the annual rate is "
+            "`penalty_margin_pct` alone).",
+            allowed=("ROBOR3M", "BIR", "ECB_MRO", "fixed"),
+        ),
+        Column(
+            "penalty_margin_pct", "decimal",
+            "Margin added to the reference rate, percentage points a year, 4 decimals (the whole annual rate when the "
+            "reference is `fixed`).",
+            minimum=0, maximum=100, decimal_places=4,
+        ),
+        Column(
+            "penalty_day_count", "text",
+            "Day count of late-payment interest: daily interest = unpaid amount x annual rate / 100 / 360 (`ACT/360`) or / 365 (`ACT/365`).",
+            allowed=("ACT/360", "ACT/365"),
+        ),
+        Column(
+            "reactive_threshold_tan_phi", "decimal",
+            "Inductive reactive energy allowed per kWh of active energy, tan φ max, 6 decimals (cos φ 0.95 is 0.328684); "
+            "inductive kvarh above it are charged. Empty: no reactive-energy charge.",
+            required=False, minimum=0, maximum=10,
+        ),
+        Column(
+            "excise_exempt_share_pct", "decimal",
+            "Share of the consumption exempt from excise under the customer's own exemption certificate, percent (0-100, "
+            "2 decimals; 0 = none). Exemptions of a whole customer class (e.g. households) are in billing's excise table, not here.",
+            minimum=0, maximum=100, decimal_places=2,
+        ),
+        Column(
+            "intermediary_id", "text",
+            "Intermediary (broker) who brought the contract and earns a commission; empty when none.",
+            required=False,
+        ),
+        Column(
+            "intermediary_commission_pct", "decimal",
+            "The intermediary's commission, percent of the invoiced energy net amount (0-100, 2 decimals). Given exactly "
+            "when `intermediary_id` is (not checked on load).",
+            required=False, minimum=0, maximum=100, decimal_places=2,
+        ),
+    ),
+)
+
 METER_READINGS = Source(
     name="meter_readings",
     description=(
@@ -377,6 +530,7 @@ SOURCES: tuple[Source, ...] = (
     LOCATIONS,
     DSO_CONFIRMATIONS,
     CONTRACTS,
+    CONTRACT_BILLING_SETTINGS,
     METER_READINGS,
     DSO_CONSUMPTION,
     DSO_NETWORK_FEES,

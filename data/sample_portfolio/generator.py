@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from data.sample_portfolio.billing_settings import billing_settings_rows
 from data.sample_portfolio.corrections import correction_delivery, correction_mask, preliminary_values
 from data.sample_portfolio.defects import DefectRates, apply_defects
 from data.sample_portfolio.files_dso import confirmation_rows, consumption_rows, fee_rows, reported_zone_energy
@@ -50,6 +51,7 @@ from data.sample_portfolio.writers import write_csv, write_readings
 from ingestion.sources import (
     BILATERAL_PURCHASES,
     COMPANIES,
+    CONTRACT_BILLING_SETTINGS,
     CONTRACTS,
     DAY_AHEAD_PRICES,
     DSO_CONFIRMATIONS,
@@ -167,6 +169,12 @@ class _Run:
         self.write(COMPANIES.name, "companies.csv", COMPANIES.column_names, list(company_rows(self.portfolio)))
         self.write(LOCATIONS.name, "locations.csv", LOCATIONS.column_names, list(location_rows(self.portfolio)))
         self.write(CONTRACTS.name, "contracts.csv", CONTRACTS.column_names, list(contract_rows(self.portfolio)))
+        self.write(
+            CONTRACT_BILLING_SETTINGS.name,
+            "billing_settings.csv",
+            CONTRACT_BILLING_SETTINGS.column_names,
+            list(billing_settings_rows(self.portfolio)),
+        )
 
     def weather_month(self, market_code: str, month: Month) -> None:
         rows = weather_rows(self.weather[market_code], self.grids[(market_code, month)])
