@@ -33,7 +33,7 @@ import duckdb
 
 from ingestion.file_scan import FileScan, scan_file
 from ingestion.price_documents import xml_price_rows
-from ingestion.raw_schema import create_raw_schema
+from ingestion.raw_schema import RejectedPart, create_raw_schema
 from ingestion.sources import Source
 from ingestion.validation import first_failure_sql, prepared_columns_sql, quote_identifier, sql_literal, typed_column
 
@@ -268,7 +268,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         ASOF LEFT JOIN line_shifts AS s ON f._row >= s.first_row
     """
     last_line_cut = not scan.ends_with_newline
-    unreadable: list[_UnreadableEntry] = []
+    unreadable: list[RejectedPart] = []
     for line, error_type, csv_line, error_message in csv_errors:
         code, reason = CSV_ERROR_REASONS.get(error_type, ("malformed_csv", "the line is not valid CSV"))
         if last_line_cut and int(line) == scan.line_count:
@@ -276,7 +276,7 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         reason = reason.format(n=len(source.columns))
         detail = error_message.splitlines()[0][:200] if error_message else error_type
         unreadable.append(
-            _UnreadableEntry(
+            RejectedPart(
                 int(line), code, f"{path.name} line {line}: {reason} ({detail})", (csv_line or "").strip("\r\n")
             )
         )
@@ -284,16 +284,6 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         return _check_and_load(connection, source, path, scan, positioned_sql, unreadable, last_line_cut)
     finally:
         connection.execute("DROP TABLE IF EXISTS line_shifts")
-
-
-@dataclass(frozen=True)
-class _UnreadableEntry:
-    """Something in a file that never became a row of text fields (a broken CSV line, a bad XML element)."""
-
-    line: int | None
-    reason_code: str
-    message: str
-    record: str
 
 
 def _is_xml(source: Source, path: Path) -> bool:
@@ -311,9 +301,8 @@ def _load_xml_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: 
             [[row.fields[name] for name in source.column_names] + [row.line, index] for index, row in enumerate(parsed.rows)],
         )
     positioned_sql = f"SELECT *, {prepared_columns_sql(source)} FROM staged_xml_rows"
-    unreadable = [_UnreadableEntry(entry.line, entry.reason_code, entry.message, entry.record) for entry in parsed.rejected]
     return _check_and_load(
-        connection, source, path, scan, positioned_sql, unreadable, last_line_cut=False, whole_file_rejected=not parsed.rows
+        connection, source, path, scan, positioned_sql, parsed.rejected, last_line_cut=False, whole_file_rejected=not parsed.rows
     )
 
 
@@ -323,7 +312,7 @@ def _check_and_load(
     path: Path,
     scan: FileScan,
     positioned_sql: str,
-    unreadable: list[_UnreadableEntry],
+    unreadable: list[RejectedPart],
     last_line_cut: bool,
     whole_file_rejected: bool = False,
 ) -> FileResult:

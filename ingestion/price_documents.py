@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingestion.entsoe_xml import BIDDING_ZONE_MARKETS, PriceRow, parse_price_document
+from ingestion.raw_schema import RejectedPart
 from ingestion.sources import Source
 
 PRICE_UNIT = "MWH"
@@ -35,20 +36,10 @@ class XmlFieldRow:
     line: int | None
 
 
-@dataclass(frozen=True)
-class XmlRejection:
-    """Part of a document that gave no row: where, why, and the text to show in the rejected-rows table."""
-
-    line: int | None
-    reason_code: str
-    message: str
-    record: str
-
-
 @dataclass
 class XmlFieldRows:
     rows: list[XmlFieldRow] = field(default_factory=list)
-    rejected: list[XmlRejection] = field(default_factory=list)
+    rejected: list[RejectedPart] = field(default_factory=list)
 
 
 def xml_price_rows(source: Source, content: bytes, file_name: str) -> XmlFieldRows:
@@ -56,13 +47,13 @@ def xml_price_rows(source: Source, content: bytes, file_name: str) -> XmlFieldRo
     parsed = parse_price_document(content, file_name)
     result = XmlFieldRows()
     for entry in parsed.rejected:
-        result.rejected.append(XmlRejection(entry.line, entry.reason_code, entry.message, ""))
+        result.rejected.append(RejectedPart(entry.line, entry.reason_code, entry.message, ""))
     wrong_types = sorted({row.document_type for row in parsed.rows} - set(source.xml_document_types))
     if wrong_types:
         found = ", ".join(DOCUMENT_NAMES.get(t, t) for t in wrong_types)
         wanted = ", ".join(DOCUMENT_NAMES.get(t, t) for t in source.xml_document_types)
         result.rejected.append(
-            XmlRejection(
+            RejectedPart(
                 None,
                 "wrong_document_type",
                 f"{file_name}: the document holds {found}, but the {source.name} folder takes {wanted}; nothing loaded",
@@ -75,7 +66,7 @@ def xml_price_rows(source: Source, content: bytes, file_name: str) -> XmlFieldRo
         if problem is not None:
             code, reason = problem
             where = file_name if row.line is None else f"{file_name} line {row.line}"
-            result.rejected.append(XmlRejection(row.line, code, f"{where}: {reason}", _record(row)))
+            result.rejected.append(RejectedPart(row.line, code, f"{where}: {reason}", _record(row)))
             continue
         result.rows.append(XmlFieldRow(_fields(source, row), row.line))
     return result

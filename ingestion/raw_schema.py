@@ -12,6 +12,8 @@ from, so any figure in a mart can be traced back to a partner file and line:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 from ingestion.sources import SOURCES, Source
@@ -23,6 +25,18 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_ingestion_seq", "BIGINT NOT NULL"),
     ("_ingested_at", "TIMESTAMPTZ NOT NULL"),
 )
+
+@dataclass(frozen=True)
+class RejectedPart:
+    """A `raw.rejected_rows` entry for part of a file that never became a row of text fields: a broken
+    CSV line, an XML element the document parser could not read. `message` already names the file and
+    line; `record` is the text to show (may be empty)."""
+
+    line: int | None
+    reason_code: str
+    message: str
+    record: str
+
 
 REJECTED_ROWS_DDL = """
 CREATE TABLE IF NOT EXISTS raw.rejected_rows (
