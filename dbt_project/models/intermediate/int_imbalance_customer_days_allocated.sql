@@ -60,47 +60,35 @@ forecasts as (
         points.balancing_group_id,
         points.customer_id,
         forecasts.series_id as metering_point_id,
-        forecasts.period_start_utc,
-        forecasts.period_start_utc + to_minutes(forecasts.period_minutes) as period_end_utc,
-        forecasts.period_minutes,
+        forecasts.period_start_utc as interval_start_utc,
+        forecasts.period_start_utc + to_minutes(forecasts.period_minutes) as interval_end_utc,
+        forecasts.period_minutes as interval_minutes,
         {{ dbt.date_trunc('hour', 'forecasts.period_start_utc') }} as hour_start_utc,
-        cast(forecasts.p50_kwh as decimal(18, 3)) as p50_kwh  -- the forecast table keeps kWh as DOUBLE
+        cast(forecasts.p50_kwh as decimal(18, 3)) as energy_kwh  -- the forecast's P50; the table keeps kWh as DOUBLE
     from {{ ref('stg_forecasting__series_forecasts') }} as forecasts
     join points on points.metering_point_id = forecasts.series_id
     where forecasts.series_level = 'metering_point' and forecasts.p50_kwh is not null
 ),
 
--- Intervals and forecasts meet the ISPs of the same UTC hour (an equality join), then keep the overlap.
-point_metered as (
+-- Intervals and forecasts (both as interval_start/end/minutes and energy_kwh) meet the ISPs of the same
+-- UTC hour (an equality join), then keep the overlap.
+{% for name, relation, measure in [('point_metered', 'intervals', 'metered_mwh'), ('point_forecast', 'forecasts', 'forecast_mwh')] %}
+{{ name }} as (
     select
         periods.balancing_group_id,
         periods.period_start_utc,
-        intervals.customer_id,
-        intervals.metering_point_id,
-        {{ spread_by_overlap('intervals.energy_kwh * 0.001', 'intervals.interval_start_utc', 'intervals.interval_end_utc', 'intervals.interval_minutes', 'periods.period_start_utc', 'periods.period_end_utc') }}
-            as metered_mwh
+        {{ relation }}.customer_id,
+        {{ relation }}.metering_point_id,
+        {{ spread_by_overlap(relation ~ '.energy_kwh * 0.001', relation ~ '.interval_start_utc', relation ~ '.interval_end_utc', relation ~ '.interval_minutes', 'periods.period_start_utc', 'periods.period_end_utc') }}
+            as {{ measure }}
     from settlement_periods as periods
-    join intervals
-        on intervals.balancing_group_id = periods.balancing_group_id
-        and intervals.hour_start_utc = periods.hour_start_utc
-        and intervals.interval_start_utc < periods.period_end_utc
-        and intervals.interval_end_utc > periods.period_start_utc
+    join {{ relation }}
+        on {{ relation }}.balancing_group_id = periods.balancing_group_id
+        and {{ relation }}.hour_start_utc = periods.hour_start_utc
+        and {{ relation }}.interval_start_utc < periods.period_end_utc
+        and {{ relation }}.interval_end_utc > periods.period_start_utc
 ),
-
-point_forecast as (
-    select
-        periods.balancing_group_id,
-        periods.period_start_utc,
-        forecasts.metering_point_id,
-        {{ spread_by_overlap('forecasts.p50_kwh * 0.001', 'forecasts.period_start_utc', 'forecasts.period_end_utc', 'forecasts.period_minutes', 'periods.period_start_utc', 'periods.period_end_utc') }}
-            as forecast_mwh
-    from settlement_periods as periods
-    join forecasts
-        on forecasts.balancing_group_id = periods.balancing_group_id
-        and forecasts.hour_start_utc = periods.hour_start_utc
-        and forecasts.period_start_utc < periods.period_end_utc
-        and forecasts.period_end_utc > periods.period_start_utc
-),
+{% endfor %}
 
 customer_periods as (
     select
