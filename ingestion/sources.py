@@ -525,6 +525,64 @@ BILATERAL_PURCHASES = Source(
     ),
 )
 
+BANK_STATEMENT_LINES = Source(
+    name="bank_statement_lines",
+    description=(
+        "The bank's statement export of the group companies' accounts: one row per booked transaction, money received "
+        "(customers paying invoices by bank transfer) and money paid out (refunds). Billing matches the received lines "
+        "to the issued invoices (`billing.payment_matching`)."
+    ),
+    delivered_by="each company's bank, as a CSV statement export per account (the sample writes one file per company, currency and booking month)",
+    file_pattern="*.csv",
+    key=("statement_id", "line_number"),
+    time_column="booking_date",
+    notes=(
+        "The receiving company is the owner of `account_iban` (the `company_bank_accounts` seed). A line delivered again "
+        "with the same (`statement_id`, `line_number`) in a later file is the bank's correction of it: staging keeps the "
+        "last delivered version. Lines are matched in (`booking_date`, `statement_id`, `line_number`) order: by an invoice "
+        "number or payment reference quoted in `remittance_info`, else by the payer's IBAN (once an earlier referenced payment "
+        "made it known) and the exact open amount; what cannot be matched is queued for finance with a reason, never guessed.",
+        "`remittance_info` is the payer's free text as the bank passes it on (quote it when it contains a comma; no line "
+        "breaks inside a field).",
+    ),
+    columns=(
+        Column("statement_id", "text", "The bank's identifier of the statement the line belongs to, unique per bank account."),
+        Column("line_number", "integer", "Position of the line within its statement, 1, 2, ...", minimum=1),
+        Column(
+            "account_iban", "text",
+            "IBAN of the group company's own account that received (or sent) the money, as printed by the bank (spaces "
+            "allowed); identifies the company through the `company_bank_accounts` seed.",
+        ),
+        Column("booking_date", "date", "Day the bank booked the transaction on the statement."),
+        Column(
+            "value_date", "date",
+            "Day the money arrived on (or left) the account: the payment date for late-payment interest. May differ from "
+            "`booking_date` by a few days either way.",
+        ),
+        Column(
+            "amount", "decimal",
+            "Amount of the transaction in `currency`, 2 decimals: > 0 money received, < 0 money paid out (a refund or "
+            "chargeback, never matched to an invoice). 0 is accepted here but queued by the matching.",
+            minimum=-1_000_000_000, maximum=1_000_000_000, decimal_places=2,
+        ),
+        Column("currency", "text", "ISO 4217 currency of the amount (the account's currency).", allowed=("RON", "BGN", "EUR")),
+        Column("payer_name", "text", "Name of the payer (the counterparty for money paid out) as given by the bank; empty when unknown.", required=False),
+        Column(
+            "payer_iban", "text",
+            "IBAN of the payer's account (the counterparty for money paid out); empty when the bank gives none. Once a "
+            "referenced payment has tied it to a customer, it identifies that customer's payments without a reference.",
+            required=False,
+        ),
+        Column(
+            "remittance_info", "text",
+            "Free text the payer typed (payment details): normally quotes the invoice number or the payment reference, in "
+            "any case, with or without spaces and dashes (`Plata factura VBR00000123 martie`); empty when none.",
+            required=False,
+        ),
+        Column("bank_reference", "text", "The bank's own transaction identifier, for tracing a line back in the bank's systems; empty when none.", required=False),
+    ),
+)
+
 SOURCES: tuple[Source, ...] = (
     COMPANIES,
     LOCATIONS,
@@ -540,6 +598,7 @@ SOURCES: tuple[Source, ...] = (
     DAY_AHEAD_PRICES,
     EXCHANGE_TRADES,
     BILATERAL_PURCHASES,
+    BANK_STATEMENT_LINES,
 )
 
 SOURCES_BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

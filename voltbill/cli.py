@@ -48,6 +48,27 @@ def _generate_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_payments(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from data.sample_portfolio.payments import DEFAULT_ACCOUNTS_CSV, generate_payments
+    from voltbill.paths import warehouse_path
+
+    warehouse = Path(args.warehouse) if args.warehouse else warehouse_path()
+    accounts = Path(args.accounts) if args.accounts else DEFAULT_ACCOUNTS_CSV
+    try:
+        summary = generate_payments(warehouse, Path(args.out), seed=args.seed, accounts_csv=accounts)
+    except (duckdb.Error, OSError, ValueError) as error:
+        print(f"voltbill generate-payments: error: {error}", file=sys.stderr)
+        return 2
+    print(f"Generated {summary.lines} bank statement lines in {summary.files} files.")
+    print(f"  statements: {summary.out_dir / 'inbox' / 'bank_statement_lines'}")
+    print(f"  truth:      {summary.out_dir / 'truth' / 'payments.json'}")
+    print("  lines:      " + ", ".join(f"{name} {count}" for name, count in summary.lines_per_scenario.items()))
+    print("  invoices:   " + ", ".join(f"{name} {count}" for name, count in summary.invoices_per_scenario.items()))
+    return 0
+
+
 def _outputs(args: argparse.Namespace) -> int:
     from voltbill.outputs import describe_outputs
 
@@ -188,6 +209,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--start-month", type=_month, default="2025-10", help="first month, YYYY-MM (default: %(default)s)")
     sample.set_defaults(handler=_generate_sample)
+
+    payments = commands.add_parser(
+        "generate-payments",
+        help="sample bank: statement lines paying the invoices issued in the warehouse (run after the pipeline)",
+        description=(
+            "Read the issued documents from the warehouse (billing.invoice_documents, read-only) and write bank statement "
+            "files to OUT/inbox/bank_statement_lines/ (one per company, currency and booking month) and the truth of every "
+            "line to OUT/truth/payments.json. Same warehouse and seed, same bytes."
+        ),
+    )
+    payments.add_argument("--warehouse", default=None, metavar="PATH", help="DuckDB warehouse file (default: the pipeline's warehouse)")
+    payments.add_argument("--out", default=str(data_dir()), metavar="DATA_DIR", help="output directory (default: %(default)s)")
+    payments.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
+    payments.add_argument(
+        "--accounts",
+        default=None,
+        metavar="CSV",
+        help="the company bank accounts (default: the dbt seed dbt_project/seeds/company_bank_accounts.csv)",
+    )
+    payments.set_defaults(handler=_generate_payments)
 
     outputs = commands.add_parser("outputs", help="print where every output is, with row counts")
     outputs.set_defaults(handler=_outputs)

@@ -176,6 +176,19 @@ CLEAN_ROW: dict[str, dict[str, str]] = {
         "price_per_mwh": "380.00",
         "currency": "RON",
     },
+    "bank_statement_lines": {
+        "statement_id": "VB-RO-RON-2026-03",
+        "line_number": "1",
+        "account_iban": "RO49AAAA1B31007593840000",
+        "booking_date": "2026-03-16",
+        "value_date": "2026-03-13",
+        "amount": "1234.56",
+        "currency": "RON",
+        "payer_name": "Acme SA",
+        "payer_iban": "",
+        "remittance_info": "Plata factura VBR00000123 martie",
+        "bank_reference": "",
+    },
 }
 
 # A second clean row differs from the first in one key column, so keys stay unique per file.
@@ -194,6 +207,7 @@ SECOND_KEY: dict[str, tuple[str, str]] = {
     "day_ahead_prices": ("period_start", "2026-01-01T00:15:00+02:00"),
     "exchange_trades": ("trade_id", "OPCOM-DA-000002"),
     "bilateral_purchases": ("delivery_start", "2026-01-01T01:00:00+02:00"),
+    "bank_statement_lines": ("line_number", "2"),
 }
 
 
