@@ -67,6 +67,11 @@ Documents and their rules
   stays in the VAT group it was billed in). The result can be a credit (negative). None when
   nothing changes in any VAT group. Key `green-certificates/<period>/<contract>`.
 
+* **Penalty** (`penalty_invoice`): late-payment interest on issued documents, one line per document
+  charged (quantity 1 × the interest amount `billing.late_payment.penalties_to_invoice` gave),
+  outside the scope of VAT (category O: interest for late payment is compensation, not the
+  consideration of a supply). Key `penalty/<month>/<contract>`.
+
 * **Credit note** (`credit_note`): reverses an issued invoice completely: its lines negated
   (`credit_note_lines`) and, for a regularisation, its prepaid deductions negated too, so every
   total (and every net group) is exactly the negative of the original's; `corrects_invoice_number`
@@ -129,6 +134,7 @@ class InvoiceKind(StrEnum):
     REGULARISATION = "regularisation"
     DEVIATION = "deviation"
     GREEN_CERTIFICATE_REGULARISATION = "green_certificate_regularisation"
+    PENALTY = "penalty"
     CREDIT_NOTE = "credit_note"
 
 
@@ -611,7 +617,9 @@ def green_certificate_regularisation(
     quota = to_decimal(actual_quota_share, "actual_quota_share")
     if quota < 0:
         raise ValueError(f"actual_quota_share must not be negative, not {quota}")
-    mwh = _kwh(actual_mwh, "actual_mwh")
+    mwh = to_decimal(actual_mwh, "actual_mwh")
+    if mwh < 0 or decimal_places(mwh) > 6:
+        raise ValueError(f"actual_mwh must be ≥ 0 with at most 6 decimals (MWh to the Wh), not {mwh}")
     certificates = exact_product(mwh, quota)
     lines = [
         InvoiceLine(
@@ -647,6 +655,33 @@ def green_certificate_regularisation(
         return None
     return DraftInvoice.for_contract(
         InvoiceKind.GREEN_CERTIFICATE_REGULARISATION, f"green-certificates/{period}/{contract.contract_id}", contract, period, lines
+    )
+
+
+def penalty_invoice(
+    contract: SupplyContract, month: str, charges: Sequence[tuple[str, int | str | Decimal, str]]
+) -> DraftInvoice | None:
+    """Late-payment interest: one line per (invoice number, amount, period text); None if nothing is charged.
+
+    Amounts are the interest already rounded to cents per invoice (billing.late_payment); lines are
+    quantity 1 at that unit price, category O (outside the scope of VAT).
+    """
+    month = _month(month)
+    lines = []
+    for invoice_number, amount, period in charges:
+        interest = to_decimal(amount, f"penalty amount of {invoice_number}")
+        if decimal_places(interest) > 2 or interest < 0:
+            raise ValueError(f"penalty amount of {invoice_number} must be a non-negative amount in cents, not {interest}")
+        if interest:
+            lines.append(
+                InvoiceLine(f"Late-payment interest on invoice {_text(invoice_number, 'invoice_number')}, {period}",
+                            Decimal(1), "item", interest, VatCategory.OUTSIDE_SCOPE, Decimal(0))
+            )
+    if not lines:
+        return None
+    return DraftInvoice.for_contract(
+        InvoiceKind.PENALTY, f"penalty/{month}/{contract.contract_id}", contract, month, lines,
+        note=f"Late-payment interest calculated in {month}",
     )
 
 

@@ -11,6 +11,8 @@ Writers and keys (no constraint is declared beyond NOT NULL: the writers keep th
   register issued the numbers, insert-if-absent by (company_id, invoice_number). An issued document is never
   updated: a rerun that computes different content gets a correction document of its own.
 * `recalculation_values`: one row per (company_id, contract_id, billing_period, revision), insert-if-absent.
+* `billing_exceptions`: the contract-months a billing partition could not bill and why; each run of a
+  partition replaces its own rows.
 * `payment_allocations`, `payment_queue`: the result of matching every bank statement line ingested so far
   against every issued document; the matching asset replaces both tables in one transaction on each run, so
   they are always one consistent matching (key: statement_id, line_number, allocation_number).
@@ -75,7 +77,8 @@ CREATE TABLE IF NOT EXISTS billing.invoice_lines (
     net_amount          DECIMAL(18, 2) NOT NULL,  -- round half up (quantity x unit_price, 2)
     vat_category        VARCHAR NOT NULL,       -- EN 16931 VAT category code (S, E, AE, ...)
     vat_rate_pct        DECIMAL(5, 2) NOT NULL,
-    metering_point_id   VARCHAR                 -- network fees: the point the DSO billed
+    metering_point_id   VARCHAR,                -- network fees: the point the DSO billed
+    charged_invoice_number VARCHAR              -- penalty interest: the invoice the interest is charged on
 )
 """
 
@@ -131,6 +134,20 @@ CREATE TABLE IF NOT EXISTS billing.payment_allocations (
 )
 """
 
+# Key: (company_id, billing_period, contract_id, reason): what a billing run could not bill; replaced per partition.
+BILLING_EXCEPTIONS_DDL = """
+CREATE TABLE IF NOT EXISTS billing.billing_exceptions (
+    company_id          VARCHAR NOT NULL,
+    billing_period      VARCHAR NOT NULL,   -- YYYY-MM of the billing partition
+    contract_id         VARCHAR NOT NULL,
+    customer_id         VARCHAR NOT NULL,
+    document_kind       VARCHAR NOT NULL,   -- invoices | penalties
+    reason              VARCHAR NOT NULL,   -- why the contract-month was not billed, with the figures
+    billing_run_id      VARCHAR,
+    recorded_at         TIMESTAMPTZ NOT NULL
+)
+"""
+
 # Key: (statement_id, line_number)
 PAYMENT_QUEUE_DDL = """
 CREATE TABLE IF NOT EXISTS billing.payment_queue (
@@ -157,6 +174,7 @@ LEDGER_DDL = (
     RECALCULATION_VALUES_DDL,
     PAYMENT_ALLOCATIONS_DDL,
     PAYMENT_QUEUE_DDL,
+    BILLING_EXCEPTIONS_DDL,
 )
 
 
