@@ -71,7 +71,7 @@ from billing.invoice_types import (
     regularisation_invoice,
     RecalculationValues,
 )
-from billing.money import exact_sum, round_quantity, to_decimal
+from billing.money import exact_sum, round_quantity, round_unit_price
 
 CHARGE_TYPES = ("energy", "network_fee", "reactive_energy", "excise", "green_certificates", "deviation", "penalty_interest")
 
@@ -250,6 +250,20 @@ def issue_date_for(month: str, billing_day: int) -> date:
 # --- pricing ------------------------------------------------------------------------------------
 
 
+# Irrevocably fixed conversion rates of a national currency into the euro (units of the old currency per EUR):
+# an INDEX advance priced from the last month before a changeover converts that month's average price.
+EURO_CONVERSION_RATES: Mapping[str, Decimal] = {"BGN": Decimal("1.95583")}
+
+
+def convert_price(price: Decimal, from_currency: str, to_currency: str) -> Decimal:
+    """A unit price in another currency at the fixed euro rate, rounded half up to 6 decimals."""
+    if from_currency == to_currency:
+        return price
+    if to_currency == "EUR" and from_currency in EURO_CONVERSION_RATES:
+        return round_unit_price(price / EURO_CONVERSION_RATES[from_currency])
+    raise PricingError(f"no fixed conversion from {from_currency} to {to_currency}")
+
+
 class PricingError(ValueError):
     """A contract-month cannot be priced (the reason names what is missing)."""
 
@@ -293,12 +307,14 @@ class ContractPricer:
     prices energy, excise and certificates on that quantity.
     """
 
-    def __init__(self, contract: ContractMonth, reference: ReferenceData, issue_date: date) -> None:
+    def __init__(self, contract: ContractMonth, reference: ReferenceData, issue_date: date, actual_basis: "ContractPricer | None" = None) -> None:
         self.contract = contract
         self.reference = reference
         self.vat = _vat(contract, issue_date)
         self._tagged: dict[tuple[str, Decimal, str], tuple[TaggedLine, ...]] = {}
         self._actual_energy = None
+        # the pricer of the month whose actual consumption gives an advance its zone shares and index price
+        self._basis = actual_basis or self
 
     # the Pricer protocol of billing.invoice_types
     def __call__(self, consumption: MonthConsumption) -> list[InvoiceLine]:
@@ -360,10 +376,13 @@ class ContractPricer:
     def _advance_energy(self, kwh: Decimal) -> list[InvoiceLine]:
         """Energy of an estimated quantity: TOU split by the actual month's zone shares, INDEX at its average price."""
         contract = self.contract
+        basis = self._basis
         if contract.product_code == "TOU":
-            actual = self.actual_consumption().zone_kwh or {}
+            actual = (basis.contract.zone_kwh or {}) if basis.contract.product_code == "TOU" else {}
+            zones = sorted(actual) or sorted(contract.settings.zone_prices)
+            if not zones:
+                raise PricingError("a TOU advance needs tariff zones (from the month's consumption or the zone prices)")
             total = exact_sum(actual.values(), Decimal(0))
-            zones = sorted(actual)
             split: dict[str, Decimal] = {}
             if total == 0:
                 split = {zone: Decimal(0) for zone in zones}
@@ -376,12 +395,15 @@ class ContractPricer:
                     raise PricingError("the TOU zone split of the advance went negative")
             return list(self._energy(Consumption(zone_kwh=split)).lines)
         if contract.product_code == "INDEX":
-            detail = self.actual_energy().index_detail
-            price = detail.average_price_per_kwh if detail is not None and detail.month_kwh > 0 else contract.energy_price_per_kwh
-            if price < 0:
-                price = Decimal(0)
+            detail = basis.actual_energy().index_detail if basis.contract.product_code == "INDEX" else None
+            if detail is not None and detail.month_kwh > 0:
+                average = convert_price(detail.average_price_per_kwh, basis.contract.currency, contract.currency)
+                source = f"{basis.contract.month} average"
+            else:
+                average, source = contract.energy_price_per_kwh, "margin only, no index price known"
+            price = max(average, Decimal(0))
             line = InvoiceLine(
-                f"Active energy, index price estimate ({contract.month} average {price}/kWh)", kwh, "kWh", price,
+                f"Active energy, index price estimate ({source} {price}/kWh)", kwh, "kWh", price,
                 self.vat.category, self.vat.rate_pct,
             )
             return [line]
@@ -500,11 +522,17 @@ def plan_contract_month(
     issue_date: date,
     issued: Mapping[str, IssuedDocument],
     issued_hashes: Mapping[str, str],
+    next_terms: ContractMonth | None = None,
+    next_reference: ReferenceData | None = None,
+    contract_continues: bool = True,
 ) -> MonthPlan:
     """The documents of one contract for its month (see the module docstring).
 
     `issued` maps invoice keys of this contract's earlier documents to what was issued (advances of the
     month, an earlier regularisation and its corrections); `issued_hashes` the content hash of each key.
+    `next_terms` is the contract as it stands on the next month's first day and `next_reference` the rates
+    in force then: the advance is priced on them (None: the terms do not change). No advance is made when
+    `contract_continues` is False (the contract ends with the month).
     """
     from billing.register import content_hash
 
@@ -544,12 +572,16 @@ def plan_contract_month(
         if deviation is not None:
             plan.documents.append(_planned(deviation, contract, issue_date, ["deviation"]))
 
-    # 3. the next month's advance (never after that month's regularisation was issued)
+    # 3. the next month's advance, on the terms in force then (never after that month's regularisation was issued)
     following = next_month(month)
-    if settings.has_advance_invoices and f"regularisation/{following}/{contract.contract_id}" not in issued:
-        advance = advance_invoice(supply, following, None, pricer)
-        types, points = pricer.tags_for(advance.lines)
-        plan.documents.append(_planned(advance, contract, issue_date, types, points, "ordered", contract.ordered_kwh))
+    terms = next_terms if next_terms is not None else contract
+    if contract_continues and terms.settings.has_advance_invoices and f"regularisation/{following}/{contract.contract_id}" not in issued:
+        advance_pricer = pricer
+        if terms is not contract:
+            advance_pricer = ContractPricer(terms, next_reference or reference, issue_date, actual_basis=pricer)
+        advance = advance_invoice(terms.supply_contract, following, None, advance_pricer)
+        types, points = advance_pricer.tags_for(advance.lines)
+        plan.documents.append(_planned(advance, terms, issue_date, types, points, "ordered", terms.ordered_kwh))
     return plan
 
 

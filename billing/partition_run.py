@@ -52,6 +52,7 @@ from billing.warehouse_io import (
     load_reference_data,
     store_documents,
     store_recalculations,
+    with_next_month_terms,
 )
 
 
@@ -182,6 +183,11 @@ def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, c
     return kwh, lines
 
 
+def _same_terms(a: ContractMonth, b: ContractMonth) -> bool:
+    fields = ("product_code", "energy_price_per_kwh", "currency", "ordered_kwh", "settings")
+    return all(getattr(a, name) == getattr(b, name) for name in fields)
+
+
 def bill_company_month(
     connection: duckdb.DuckDBPyConnection, company_id: str, month: str, billing_day: int, run_id: str | None = None
 ) -> PartitionResult:
@@ -202,12 +208,18 @@ def bill_company_month(
     issued = load_issued_documents(connection, company_id, prefixes)
     hashes = issued_hashes(connection, company_id, [f"regularisation/{month}/{contract.contract_id}" for contract in contracts])
 
+    next_terms = with_next_month_terms(connection, contracts, month)
+    next_reference = load_reference_data(connection, country, following)
     planned: list[PlannedDocument] = []
     recalculations = []
     for contract in contracts:
         own = {key: document for key, document in issued.items() if key.split("/")[2] == contract.contract_id}
+        terms = next_terms.get(contract.contract_id)
+        continues = terms is not None
+        if terms is not None and _same_terms(terms, contract):
+            terms = None
         try:
-            plan = plan_contract_month(contract, reference, issue_date, own, hashes)
+            plan = plan_contract_month(contract, reference, issue_date, own, hashes, terms, next_reference, continues)
         except (PricingError, ValueError) as error:
             result.exceptions.append(BillingException(company_id, month, contract.contract_id, contract.customer_id, str(error)))
             continue

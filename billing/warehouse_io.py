@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -229,6 +230,46 @@ def load_contract_months(connection: duckdb.DuckDBPyConnection, company_id: str,
     return months
 
 
+NEXT_TERMS_SQL = """
+select contract_id, addendum_number, product_code, energy_price_per_kwh, currency, ordered_monthly_kwh, tolerance_pct,
+       payment_terms_days, invoice_language
+from marts.dim_contracts
+where company_id = ? and valid_from <= ? and (valid_to is null or valid_to >= ?)
+"""
+
+
+def with_next_month_terms(connection: duckdb.DuckDBPyConnection, contracts: list[ContractMonth], month: str) -> dict[str, ContractMonth]:
+    """Each contract as it stands on the next month's first day (the terms its advance is priced on).
+
+    Only contracts whose version changes (an addendum from that day: new price, product, ordered quantity or
+    currency, e.g. the Bulgarian euro changeover) differ from `contracts`; settings are those in force then.
+    """
+    if not contracts:
+        return {}
+    first_next = date.fromisoformat(f"{next_month(month)}-01")
+    company_id = contracts[0].company_id
+    versions = {row["contract_id"]: row for row in _rows(connection, NEXT_TERMS_SQL, [company_id, first_next, first_next])}
+    settings = {row["contract_id"]: row for row in _rows(connection, SETTINGS_SQL, [first_next])}
+    result = {}
+    for contract in contracts:
+        row = versions.get(contract.contract_id)
+        if row is None:
+            continue  # the contract ends with the month: no advance
+        result[contract.contract_id] = replace(
+            contract,
+            addendum_number=int(row["addendum_number"]),
+            product_code=row["product_code"],
+            energy_price_per_kwh=_dec(row["energy_price_per_kwh"]),
+            currency=row["currency"],
+            ordered_kwh=_dec(row["ordered_monthly_kwh"]),
+            tolerance_pct=_dec(row["tolerance_pct"]),
+            payment_terms_days=int(row["payment_terms_days"]),
+            invoice_language=row["invoice_language"],
+            settings=_settings(settings.get(contract.contract_id)),
+        )
+    return result
+
+
 def load_reference_data(connection: duckdb.DuckDBPyConnection, country_code: str, month: str) -> ReferenceData:
     """The rates in force on the month's first day (excise, reactive price), the year's quotas, hourly prices."""
     first, last = month_bounds(month)
@@ -311,7 +352,7 @@ def load_issued_documents(
                list(l.charge_type order by l.line_number) as charge_types
         from billing.invoice_documents as d
         inner join billing.invoice_lines as l on l.company_id = d.company_id and l.invoice_number = d.invoice_number
-        where d.company_id = ? and list_bool_or(list_transform(?::varchar[], prefix -> starts_with(d.invoice_key, prefix)))
+        where d.company_id = ? and list_bool_or(list_transform(?::varchar[], lambda prefix: starts_with(d.invoice_key, prefix)))
         group by all
         """,
         [company_id, prefixes],
