@@ -23,16 +23,22 @@ RUN_LOG_CONFIG := {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 FORECAST_DAYS ?= 8
 DAY_AHEAD_ASSETS := key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans"
 MODEL_SELECTION_ASSET := key:"forecasting/model_selection"
-PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS) or $(MODEL_SELECTION_ASSET))
+# Billing partitions (month x company) run through orchestration.billing_runs, oldest month first.
+BILLING_PARTITIONED := key:"billing/issued_invoices" or key:"billing/number_series" or key:"billing/invoice_documents" or key:"billing/invoice_lines" or key:"billing/invoice_vat_groups" or key:"billing/recalculation_values" or key:"billing/billing_exceptions" or key:"billing/penalty_invoices"
+PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS) or $(MODEL_SELECTION_ASSET) or $(BILLING_PARTITIONED))
+# After billing: the sample bank's statements are ingested and matched, then penalties, then the billing marts.
+PAYMENT_ASSETS := key:"raw/bank_statement_lines" or key:"staging/stg_bank__statement_lines" or key:"billing/payment_allocations" or key:"billing/payment_queue"
+BILLING_MARTS := (key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ($(BILLING_PARTITIONED) or $(PAYMENT_ASSETS))
 FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+
 
-.PHONY: run test dev manifest sample system-check bench bench-forecast docs clean help
+.PHONY: run test dev manifest sample system-check bench bench-forecast bench-billing docs clean help
 
 help:
 	@echo "make run    - install, generate the sample portfolio, run the pipeline, choose forecasting models, forecast the last 8 delivery days, print the outputs"
 	@echo "make test   - run the full test suite"
 	@echo "make dev    - start the Dagster UI on http://127.0.0.1:3000"
 	@echo "make bench  - pipeline benchmark (BENCH_METERS=$(BENCH_METERS) metering points x 13 months, 15 min)"
+	@echo "make bench-billing - one month's billing (all invoice types) of BENCH_METERS meters against a SQL floor"
 	@echo "make bench-forecast - forecast accuracy on real data (elecdemand) and day-ahead speed for BENCH_METERS meters (after make run)"
 
 system-check:
@@ -63,6 +69,13 @@ run: manifest sample
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(DAY_AHEAD_ASSETS)' \
 		--partition-range "$$($(BIN)/voltbill delivery-days --last $(FORECAST_DAYS))" --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(FORECAST_MARTS)' --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/python -m orchestration.billing_runs invoices
+	@if [ -z "$$(ls -A $(VOLTBILL_DATA_DIR)/inbox/bank_statement_lines 2>/dev/null)" ]; then \
+		$(BIN)/voltbill generate-payments --warehouse $(VOLTBILL_WAREHOUSE_PATH) --out $(VOLTBILL_DATA_DIR) --seed $(SAMPLE_SEED); \
+	else echo "Bank statements already in $(VOLTBILL_DATA_DIR)/inbox/bank_statement_lines"; fi
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(PAYMENT_ASSETS)' --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/python -m orchestration.billing_runs penalties
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(BILLING_MARTS)' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/voltbill outputs
 
 dev: manifest
@@ -73,6 +86,10 @@ test: manifest
 
 bench: manifest
 	$(BIN)/python -m tests.benchmarks.bench_pipeline --meters $(BENCH_METERS)
+
+# One month's billing of BENCH_METERS meters (builds their warehouse first; BENCH_KEEP=DIR reuses one).
+bench-billing: manifest
+	$(BIN)/python -m tests.benchmarks.bench_billing --meters $(BENCH_METERS) $(if $(BENCH_KEEP),--keep $(BENCH_KEEP))
 
 # Accuracy on real data (elecdemand), then day-ahead speed on 1,000 meters (needs `make run` first).
 bench-forecast: $(VENV)/.installed

@@ -1,18 +1,34 @@
-"""Jobs: the pipeline from landing zone to serving copy, the model choice, the day-ahead forecast."""
+"""Jobs: the pipeline from landing zone to serving copy, the model choice, the day-ahead forecast, billing."""
 
 from dagster import AssetKey, AssetSelection, define_asset_job
 
-from orchestration.partitions import delivery_days
+from orchestration.partitions import billing_partitions, delivery_days
 
 DAY_AHEAD_ASSETS = AssetSelection.assets(AssetKey(["forecasting", "series_forecasts"]), AssetKey(["forecasting", "purchase_plans"]))
 MODEL_SELECTION_ASSET = AssetSelection.assets(AssetKey(["forecasting", "model_selection"]))
 
+BILLING_LEDGER_TABLES = ("issued_invoices", "number_series", "invoice_documents", "invoice_lines", "invoice_vat_groups", "recalculation_values", "billing_exceptions")
+BILLING_PARTITION_ASSETS = AssetSelection.assets(
+    *(AssetKey(["billing", table]) for table in BILLING_LEDGER_TABLES), AssetKey(["billing", "penalty_invoices"])
+)
+
 pipeline_job = define_asset_job(
     "pipeline",
-    selection=AssetSelection.all() - DAY_AHEAD_ASSETS - MODEL_SELECTION_ASSET,
+    selection=AssetSelection.all() - DAY_AHEAD_ASSETS - MODEL_SELECTION_ASSET - BILLING_PARTITION_ASSETS,
     description=(
-        "Ingest new partner files, build every dbt model and test, publish the serving copy. Forecasting "
-        "runs on its own schedules (model_selection weekly, day_ahead daily)."
+        "Ingest new partner files, build every dbt model and test, match the bank statements to the issued "
+        "documents, publish the serving copy. Forecasting and billing run on their own schedules (model_selection "
+        "weekly, day_ahead daily, billing monthly)."
+    ),
+)
+
+billing_job = define_asset_job(
+    "billing",
+    selection=BILLING_PARTITION_ASSETS,
+    partitions_def=billing_partitions,
+    description=(
+        "Bill one company's month: issue its invoices (regularisations, deviations, next advances, green certificates), "
+        "then the late-payment interest known on the billing day."
     ),
 )
 

@@ -56,6 +56,7 @@ INGEST_SCRIPT = """
 import duckdb, sys
 from pathlib import Path
 from assets.forecasting_tables import create_forecasting_tables
+from billing.ledger_tables import create_billing_ledger_tables
 from ingestion.loader import ingest_source
 from ingestion.sources import SOURCES
 connection = duckdb.connect(sys.argv[1])
@@ -65,6 +66,7 @@ for source in SOURCES:
     print(source.name, result.rows_loaded, result.rows_rejected, flush=True)
 # The forecasting assets create their (here empty) tables before dbt first reads them.
 create_forecasting_tables(connection)
+create_billing_ledger_tables(connection)  # likewise the billing ledger the billing marts read
 connection.close()
 """
 

@@ -43,8 +43,16 @@ DEFECT_REASON_CODES = {
 # Columns that record when something happened, not what: they differ between any two runs.
 WALL_CLOCK_COLUMNS = {"_ingested_at", "rejected_at", "ingested_at"}
 # What the `pipeline` job and the first step of `make run` materialise: everything but the
-# forecasting model choice and the partitioned day-ahead assets.
-PIPELINE_SELECTION = 'not (key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans" or key:"forecasting/model_selection")'
+# forecasting model choice and the partitioned day-ahead and billing assets.
+BILLING_PARTITIONED = " or ".join(
+    f'key:"billing/{table}"'
+    for table in ("issued_invoices", "number_series", "invoice_documents", "invoice_lines", "invoice_vat_groups",
+                  "recalculation_values", "billing_exceptions", "penalty_invoices")
+)
+PIPELINE_SELECTION = (
+    'not (key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans" or key:"forecasting/model_selection" or '
+    f"{BILLING_PARTITIONED})"
+)
 
 
 def environment(work: Path) -> dict[str, str]:

@@ -23,6 +23,7 @@ import duckdb
 import pytest
 
 from assets.forecasting_tables import PURCHASE_PLANS_COLUMNS, SERIES_FORECASTS_COLUMNS, create_forecasting_tables
+from billing.ledger_tables import create_billing_ledger_tables
 from ingestion.raw_schema import create_raw_schema
 from tests.integration.dbt_runner import insert, run_dbt
 
@@ -48,6 +49,7 @@ def rows_of(name: str, rows: list[tuple]) -> list[tuple]:
 def load(con: duckdb.DuckDBPyConnection) -> None:
     create_raw_schema(con)
     create_forecasting_tables(con)
+    create_billing_ledger_tables(con)
     insert(con, "raw.companies", rows_of("companies.csv", [("VB-RO", "Voltbill Energie SRL", "RO", "Europe/Bucharest", "RO12345678")]))
     insert(con, "raw.locations", rows_of("locations.csv", [("L-1", "VB-RO", None, "site", "Site", "Str. 1", "Cluj")]))
     confirmations = [

@@ -23,6 +23,7 @@ import duckdb
 import pytest
 
 from assets.forecasting_tables import PURCHASE_PLANS_COLUMNS, create_forecasting_tables
+from billing.ledger_tables import create_billing_ledger_tables
 from ingestion.raw_schema import create_raw_schema
 from tests.integration.dbt_runner import insert, run_dbt
 
@@ -71,6 +72,7 @@ def lineage(name: str, line: int) -> tuple:
 def load(con: duckdb.DuckDBPyConnection) -> None:
     create_raw_schema(con)
     create_forecasting_tables(con)
+    create_billing_ledger_tables(con)
     plans = [
         plan_row(date(2026, 10, 24), "RO", "VB-RO", "VB-RO-CI", NORMAL_DAY_START + hour * HOUR, datetime(2026, 10, 24, hour), RO_PLANNED[hour], RO_FORECAST[hour])
         for hour in range(2)

@@ -37,6 +37,7 @@ import duckdb
 import pytest
 
 from assets.forecasting_tables import create_forecasting_tables
+from billing.ledger_tables import create_billing_ledger_tables
 from ingestion.raw_schema import create_raw_schema
 from tests.integration.dbt_runner import insert, run_dbt
 
@@ -113,6 +114,7 @@ def readings(point: str, first_day: date, end_day: date, minutes: int, value: st
 def load(con: duckdb.DuckDBPyConnection) -> None:
     create_raw_schema(con)
     create_forecasting_tables(con)
+    create_billing_ledger_tables(con)
     files = Files(con)
     files.file("companies", "companies.csv", [("VB-RO", "Voltbill Energie SRL", "RO", "Europe/Bucharest", "RO12345678")])
     files.file(
