@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -553,3 +553,226 @@ def test_days_without_procurement_are_bought_as_planned_and_shared_out_to_custom
     assert plan_nominated > 0  # the settled last days are nominated from the plan
     assert forecast_shared > 0  # customers with day-ahead forecasts get their share by forecast
     assert (day_ahead_run / "outputs" / "imbalance" / "imbalance_report.html").stat().st_size > 10_000
+
+
+# --- billing: what `make run` does after the forecasts ----------------------------------------------
+
+PAYMENT_SELECTION = (
+    'key:"raw/bank_statement_lines" or key:"staging/stg_bank__statement_lines" or key:"billing/payment_allocations" '
+    'or key:"billing/payment_queue"'
+)
+BILLING_MARTS_SELECTION = (
+    f'(key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ({BILLING_PARTITIONED} or {PAYMENT_SELECTION})'
+)
+SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
+
+
+def billing_runs(work: Path, kind: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "orchestration.billing_runs", kind], cwd=PROJECT_ROOT, env=environment(work),
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-6000:]
+    return completed.stdout
+
+
+@pytest.fixture(scope="module")
+def billing_run(clean_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the clean run billed as `make run` bills: every month in order, the sample bank's payments,
+    matching, penalties, then the billing marts."""
+    source, _ = clean_run
+    work = tmp_path_factory.mktemp("billing") / "work"
+    shutil.copytree(source, work)
+    billing_runs(work, "invoices")
+    subprocess.run(
+        [str(BIN / "voltbill"), "generate-payments", "--warehouse", str(work / "warehouse" / "voltbill.duckdb"), "--out", str(work), "--seed", str(SEED)],
+        env=environment(work), capture_output=True, text=True, check=True,
+    )
+    dagster_materialize(work, PAYMENT_SELECTION)
+    billing_runs(work, "penalties")
+    dagster_materialize(work, BILLING_MARTS_SELECTION)
+    return work
+
+
+def payments_truth(work: Path) -> dict:
+    return json.loads((work / "truth" / "payments.json").read_text())
+
+
+def test_every_contract_month_is_regularised_once_and_numbers_are_gapless(billing_run) -> None:
+    with warehouse(billing_run) as con:
+        months = con.execute(
+            "SELECT contract_id, strftime(consumption_month, '%Y-%m'), total_kwh FROM marts.fct_monthly_contract_consumption"
+        ).fetchall()
+        regularisations = con.execute(
+            "SELECT contract_id, billing_period, energy_kwh FROM billing.invoice_documents WHERE invoice_type = 'regularisation'"
+        ).fetchall()
+        exceptions = con.execute("SELECT count(*) FROM billing.billing_exceptions").fetchone()[0]
+        series = con.execute(
+            "SELECT company_id, list(invoice_number ORDER BY sequence_number), min(sequence_number), max(sequence_number), count(*) "
+            "FROM billing.issued_invoices GROUP BY 1"
+        ).fetchall()
+    assert exceptions == 0
+    assert sorted(months) == sorted(regularisations)  # one per contract-month, on the mart's kWh
+    for company, numbers, first, last, count in series:
+        assert (first, last) == (1, count), company  # gapless from 1
+        if company == "VB-BG":
+            assert all(len(number) == 10 and number.isdigit() for number in numbers)
+        else:
+            assert all(number.startswith("VBR") and len(number) == 11 for number in numbers)
+
+
+def test_advances_plus_regularisation_equal_the_full_price_of_actual_consumption(billing_run) -> None:
+    with warehouse(billing_run) as con:
+        rows = con.execute(
+            """
+            SELECT r.invoice_number, r.total_with_vat, r.prepaid_amount, r.amount_due, a.total_with_vat, a.amount_due
+            FROM billing.invoice_documents AS r
+            LEFT JOIN billing.invoice_documents AS a
+              ON a.invoice_type = 'advance' AND a.contract_id = r.contract_id AND a.billing_period = r.billing_period
+            WHERE r.invoice_type = 'regularisation'
+            """
+        ).fetchall()
+    with_advance = [row for row in rows if row[4] is not None]
+    assert with_advance, "the sample should have contracts with advances"
+    for number, full, prepaid, due, advance_total, advance_due in rows:
+        advances = advance_due if advance_due is not None else Decimal(0)
+        assert prepaid == (advance_total if advance_total is not None else Decimal(0)), number
+        assert advances + due == full, number
+
+
+def test_fixed_price_energy_lines_are_kwh_times_the_contract_price(billing_run) -> None:
+    """Energy of FIX regularisations recomputed from the contracts file and the mart's kWh."""
+    with (billing_run / "inbox" / "contracts" / "contracts.csv").open(newline="") as handle:
+        versions = [row for row in csv.DictReader(handle)]
+    with warehouse(billing_run) as con:
+        lines = con.execute(
+            """
+            SELECT d.contract_id, d.billing_period, d.energy_kwh, l.quantity, l.unit_price, l.net_amount
+            FROM billing.invoice_lines AS l JOIN billing.invoice_documents AS d USING (company_id, invoice_number)
+            WHERE d.invoice_type = 'regularisation' AND l.charge_type = 'energy' AND l.description LIKE 'Active energy, %'
+              AND l.unit = 'kWh' AND l.description NOT LIKE '%zone%'
+            """
+        ).fetchall()
+    checked = 0
+    for contract_id, period, kwh, quantity, unit_price, net in lines:
+        first_day = f"{period}-01"
+        in_force = [
+            v for v in versions
+            if v["contract_id"] == contract_id and v["product_code"] == "FIX" and v["effective_from"] <= first_day
+        ]
+        if not in_force:
+            continue
+        version = max(in_force, key=lambda v: (v["effective_from"], int(v["addendum_number"])))
+        price = Decimal(version["energy_price_per_kwh"])
+        assert quantity == kwh and unit_price == price, (contract_id, period)
+        assert net == (kwh * price).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"), (contract_id, period)
+        checked += 1
+    assert checked > 10
+
+
+def test_bank_lines_are_matched_as_the_sample_bank_paid_them(billing_run) -> None:
+    truth = payments_truth(billing_run)
+    with warehouse(billing_run) as con:
+        allocations = con.execute(
+            "SELECT statement_id, line_number, invoice_number, amount, method FROM billing.payment_allocations"
+        ).fetchall()
+        queue = dict(
+            ((statement, line), reason)
+            for statement, line, reason in con.execute("SELECT statement_id, line_number, reason_code FROM billing.payment_queue").fetchall()
+        )
+    by_line: dict[tuple[str, int], list[tuple]] = {}
+    for statement, line, invoice, amount, method in allocations:
+        by_line.setdefault((statement, line), []).append((invoice, amount, method))
+    for line in truth["lines"]:
+        key = (line["statement_id"], line["line_number"])
+        if line["expected_queue_reason"]:
+            assert queue.get(key) == line["expected_queue_reason"], key
+            continue
+        expected = sorted((pay["invoice_number"], Decimal(pay["amount"])) for pay in line["pays"])
+        paid = sorted((invoice, amount) for invoice, amount, _ in by_line[key] if invoice is not None)
+        assert paid == expected, key
+        credit = sum((amount for invoice, amount, _ in by_line[key] if invoice is None), Decimal(0))
+        assert credit == Decimal(line["credit"]), key
+        assert {method for invoice, _, method in by_line[key] if invoice is not None} == {line["expected_method"]}, key
+
+
+def test_receivables_are_the_open_amounts_the_sample_bank_left(billing_run) -> None:
+    truth = payments_truth(billing_run)
+    expected = {row["invoice_number"]: Decimal(row["open_amount"]) for row in truth["invoices"] if Decimal(row["open_amount"]) > 0}
+    with warehouse(billing_run) as con:
+        open_amounts = dict(
+            con.execute(
+                "SELECT invoice_number, open_amount FROM marts.fct_receivables WHERE invoice_type <> 'penalty'"
+            ).fetchall()
+        )
+    assert open_amounts == expected
+
+
+def _reference_rates() -> dict[str, list[tuple[date, Decimal]]]:
+    rates: dict[str, list[tuple[date, Decimal]]] = {}
+    with (SEEDS / "reference_interest_rates.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            rates.setdefault(row["rate_code"], []).append((date.fromisoformat(row["valid_from"]), Decimal(row["rate_pct"])))
+    return {code: sorted(periods) for code, periods in rates.items()}
+
+
+def _rate_on(rates: dict[str, list[tuple[date, Decimal]]], code: str, day: date) -> Decimal:
+    if code == "BIR" and day >= date(2026, 1, 1):  # the BIR ended with the euro; the law points to the ECB rate
+        code = "ECB_MRO"
+    return [rate for valid_from, rate in rates[code] if valid_from <= day][-1]
+
+
+def test_penalty_interest_is_charged_per_day_on_what_was_unpaid(billing_run) -> None:
+    """Σ interest invoiced on a document = its interest up to the last penalty invoice that charged it,
+    recomputed here day by day with exact fractions (rounded once, so within half a cent)."""
+    from fractions import Fraction
+
+    with (billing_run / "inbox" / "contract_billing_settings" / "billing_settings.csv").open(newline="") as handle:
+        settings = sorted(csv.DictReader(handle), key=lambda row: row["effective_from"])
+    rates = _reference_rates()
+    with warehouse(billing_run) as con:
+        charged = con.execute(
+            """
+            SELECT l.charged_invoice_number, sum(l.net_amount), max(p.issue_date)
+            FROM billing.invoice_lines AS l JOIN billing.invoice_documents AS p USING (company_id, invoice_number)
+            WHERE l.charge_type = 'penalty_interest' GROUP BY 1
+            """
+        ).fetchall()
+        documents = {
+            row[0]: row[1:]
+            for row in con.execute("SELECT invoice_number, contract_id, invoice_type, due_date, amount_due FROM billing.invoice_documents").fetchall()
+        }
+        payments: dict[str, list[tuple[date, Decimal]]] = {}
+        for invoice, value_date, amount in con.execute(
+            "SELECT invoice_number, value_date, amount FROM billing.payment_allocations WHERE invoice_number IS NOT NULL"
+        ).fetchall():
+            payments.setdefault(invoice, []).append((value_date, amount))
+    assert charged, "the sample bank pays late: there must be penalty interest"
+    for invoice, total_charged, as_of in charged:
+        contract_id, invoice_type, due_date, amount_due = documents[invoice]
+        terms = [row for row in settings if row["contract_id"] == contract_id and row["effective_from"] <= as_of.isoformat()][-1]
+        grace = int(terms["grace_days_advance"] if invoice_type == "advance" else terms["grace_days_regularisation"])
+        denominator = 360 if terms["penalty_day_count"] == "ACT/360" else 365
+        interest = Fraction(0)
+        day = due_date + timedelta(days=grace + 1)
+        while day <= as_of:
+            paid_before = sum((amount for paid_on, amount in payments.get(invoice, []) if paid_on < day), Decimal(0))
+            principal = max(amount_due - paid_before, Decimal(0))
+            if terms["penalty_reference_rate"] == "fixed":
+                rate = Decimal(terms["penalty_margin_pct"])
+            else:
+                rate = _rate_on(rates, terms["penalty_reference_rate"], day) + Decimal(terms["penalty_margin_pct"])
+            interest += Fraction(principal) * Fraction(max(rate, Decimal(0))) / (100 * denominator)
+            day += timedelta(days=1)
+        exact = Decimal(interest.numerator) / Decimal(interest.denominator)
+        assert abs(exact - total_charged) <= Decimal("0.005"), (invoice, exact, total_charged)
+
+
+def test_rerunning_a_billing_month_issues_nothing_new(billing_run) -> None:
+    with warehouse(billing_run) as con:
+        before = con.execute("SELECT count(*), max(sequence_number) FROM billing.issued_invoices").fetchone()
+    output = billing_runs(billing_run, "invoices")
+    assert "FAILED" not in output
+    with warehouse(billing_run) as con:
+        after = con.execute("SELECT count(*), max(sequence_number) FROM billing.issued_invoices").fetchone()
+    assert after == before
