@@ -26,29 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import subprocess
-import time
-from dataclasses import dataclass
-
-from tests.benchmarks.bench_pipeline import BIN, INGEST_SCRIPT, PROJECT_ROOT
-
-
-@dataclass
-class ChildRun:
-    seconds: float
-    peak_rss_mb: float
-    output: str
-
-
-def run_child(name: str, command: list[str], env: dict[str, str]) -> ChildRun:
-    """Run `command` as a child process: wall time, its own peak RSS (wait4) and its output."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{name} failed:\n{output[-4000:]}")
-    return ChildRun(time.perf_counter() - started, usage.ru_maxrss / 1024, output)
+from tests.benchmarks.bench_pipeline import PROJECT_ROOT, build_warehouse, generate_portfolio, run_child, run_child_with_output
 
 BILLING_SCRIPT = """
 import json, sys, time
@@ -117,32 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         built = work / "marts_built"
         if not built.exists():
-            if not (work / "inbox" / "meter_readings").exists():
-                run_child(
-                    "generate",
-                    [str(BIN / "voltbill"), "generate-sample", "--out", str(work), "--seed", str(args.seed),
-                     "--meters", str(args.meters), "--months", str(args.months), "--interval", "15min"],
-                    env,
-                )
-            warehouse.unlink(missing_ok=True)
-            run_child("ingest", [sys.executable, "-c", INGEST_SCRIPT.format(memory_limit=args.memory_limit), str(warehouse), str(work / "inbox")], env)
-            run_child(
-                "dbt build",
-                [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT_ROOT / "dbt_project"), "--profiles-dir", str(PROJECT_ROOT / "dbt_project"),
-                 "--target-path", str(work / "dbt_target"), "--quiet"],
-                env,
-            )
+            generate_portfolio(work, args.meters, args.months, args.seed, env)
+            build_warehouse(work, args.memory_limit, env)
             built.touch()
             print("warehouse built", flush=True)
         # a fresh copy for each run, so the billed month is never already billed
         bench_copy = work / "billing_bench.duckdb"
         shutil.copy(warehouse, bench_copy)
         setup = run_child("billing set-up", [sys.executable, "-c", BILLING_SCRIPT, str(bench_copy), "setup"], env)
-        billing = run_child("billing", [sys.executable, "-c", BILLING_SCRIPT, str(bench_copy), "month"], env)
-        billed = _last_json(billing.output.splitlines())
+        billing, billing_output = run_child_with_output("billing", [sys.executable, "-c", BILLING_SCRIPT, str(bench_copy), "month"], env)
+        billed = _last_json(billing_output.splitlines())
         floor_script = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); t = time.perf_counter(); c.execute(sys.argv[2]); print(round(time.perf_counter() - t, 3)); c.close()"
-        floor = run_child("floor", [sys.executable, "-c", floor_script, str(bench_copy), FLOOR_SQL], env)
-        floor_seconds = float(floor.output.strip().splitlines()[-1])
+        _, floor_output = run_child_with_output("floor", [sys.executable, "-c", floor_script, str(bench_copy), FLOOR_SQL], env)
+        floor_seconds = float(floor_output.strip().splitlines()[-1])
         report = {
             "meters": args.meters,
             "month": billed["month"],

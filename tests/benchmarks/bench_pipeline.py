@@ -78,8 +78,8 @@ class Measurement:
     peak_rss_mb: float
 
 
-def run_child(name: str, command: list[str], env: dict[str, str]) -> Measurement:
-    """Run `command` as a child process; wall time and its own peak RSS (from wait4)."""
+def run_child_with_output(name: str, command: list[str], env: dict[str, str]) -> tuple[Measurement, str]:
+    """Run `command` as a child process; wall time and its own peak RSS (from wait4), and its output."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = process.stdout.read() if process.stdout else ""
@@ -88,7 +88,42 @@ def run_child(name: str, command: list[str], env: dict[str, str]) -> Measurement
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{name} failed ({process.returncode}):\n{output[-4000:]}")
-    return Measurement(name, seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+    return Measurement(name, seconds, usage.ru_maxrss / 1024), output  # ru_maxrss is in KiB on Linux
+
+
+def run_child(name: str, command: list[str], env: dict[str, str]) -> Measurement:
+    """Run `command` as a child process; wall time and its own peak RSS."""
+    return run_child_with_output(name, command, env)[0]
+
+
+def generate_portfolio(work: Path, meters: int, months: int, seed: int, env: dict[str, str]) -> None:
+    """The sample portfolio of `meters` x `months` of 15-minute data in `work`, unless it is there already."""
+    if (work / "inbox" / "meter_readings").exists():
+        return
+    generated = run_child(
+        "generate",
+        [str(BIN / "voltbill"), "generate-sample", "--out", str(work), "--seed", str(seed),
+         "--meters", str(meters), "--months", str(months), "--interval", "15min"],
+        env,
+    )
+    print(f"generated {meters} meters x {months} months in {generated.seconds:.1f} s", flush=True)
+
+
+def build_warehouse(work: Path, memory_limit: str, env: dict[str, str]) -> tuple[Measurement, Measurement]:
+    """A fresh work/warehouse.duckdb: every source loaded by the production loader, then `dbt build`; both timed."""
+    (work / "warehouse.duckdb").unlink(missing_ok=True)
+    ingest = run_child(
+        "ingest",
+        [sys.executable, "-c", INGEST_SCRIPT.format(memory_limit=memory_limit), str(work / "warehouse.duckdb"), str(work / "inbox")],
+        env,
+    )
+    dbt = run_child(
+        "dbt build",
+        [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT_ROOT / "dbt_project"), "--profiles-dir", str(PROJECT_ROOT / "dbt_project"),
+         "--target-path", str(work / "dbt_target"), "--quiet"],
+        env,
+    )
+    return ingest, dbt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,31 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     inbox = work / "inbox"
     env = {**os.environ, "VOLTBILL_DATA_DIR": str(work), "VOLTBILL_WAREHOUSE_PATH": str(work / "warehouse.duckdb")}
     try:
-        if not (inbox / "meter_readings").exists():
-            generated = run_child(
-                "generate",
-                [str(BIN / "voltbill"), "generate-sample", "--out", str(work), "--seed", str(args.seed),
-                 "--meters", str(args.meters), "--months", str(args.months), "--interval", "15min"],
-                env,
-            )
-            print(f"generated {args.meters} meters x {args.months} months in {generated.seconds:.1f} s", flush=True)
+        generate_portfolio(work, args.meters, args.months, args.seed, env)
         landing_bytes = sum(path.stat().st_size for pattern in ("*.csv", "*.xml") for path in inbox.rglob(pattern))
         readings_files = sorted((inbox / "meter_readings").glob("*.csv"))
         readings_lines = sum(1 for path in readings_files for _ in path.open("rb")) - len(readings_files)
 
-        (work / "warehouse.duckdb").unlink(missing_ok=True)
-        ingest = run_child(
-            "ingest",
-            [sys.executable, "-c", INGEST_SCRIPT.format(memory_limit=args.memory_limit), str(work / "warehouse.duckdb"), str(inbox)],
-            env,
-        )
-        dbt_target = work / "dbt_target"
-        dbt = run_child(
-            "dbt build",
-            [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT_ROOT / "dbt_project"), "--profiles-dir", str(PROJECT_ROOT / "dbt_project"),
-             "--target-path", str(dbt_target), "--quiet"],
-            env,
-        )
+        ingest, dbt = build_warehouse(work, args.memory_limit, env)
         floor_db = work / "floor.duckdb"
         floor_db.unlink(missing_ok=True)
         floor_script = (
