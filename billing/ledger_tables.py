@@ -5,7 +5,9 @@ The register (`billing.register`: number series and `issued_invoices`) decides n
 what each issued number stands for, so finance's marts (dbt sources in
 dbt_project/models/staging/_billing_sources.yml) and the invoice documents can be built from the warehouse.
 
-Writers and keys (no constraint is declared beyond NOT NULL: the writers keep the keys, dbt tests them):
+Writers and keys (the ledger's keys are primary keys, so two runs of a partition that store at once cannot
+both insert a document: the loser's transaction fails, is retried, and finds the winner's rows; the
+matching tables are replaced whole and keep their keys by construction, dbt tests them):
 
 * `invoice_documents`, `invoice_lines`, `invoice_vat_groups`: written by the billing assets right after the
   register issued the numbers, insert-if-absent by (company_id, invoice_number). An issued document is never
@@ -59,7 +61,8 @@ CREATE TABLE IF NOT EXISTS billing.invoice_documents (
     document_json           VARCHAR NOT NULL,   -- the whole draft (lines, prepaid groups), exact decimals as strings
     content_hash            VARCHAR NOT NULL,   -- billing.register.content_hash of the lines
     billing_run_id          VARCHAR,            -- Dagster run that issued it
-    stored_at               TIMESTAMPTZ NOT NULL
+    stored_at               TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (company_id, invoice_number)
 )
 """
 
@@ -78,7 +81,8 @@ CREATE TABLE IF NOT EXISTS billing.invoice_lines (
     vat_category        VARCHAR NOT NULL,       -- EN 16931 VAT category code (S, E, AE, ...)
     vat_rate_pct        DECIMAL(5, 2) NOT NULL,
     metering_point_id   VARCHAR,                -- network fees: the point the DSO billed
-    charged_invoice_number VARCHAR              -- penalty interest: the invoice the interest is charged on
+    charged_invoice_number VARCHAR,             -- penalty interest: the invoice the interest is charged on
+    PRIMARY KEY (company_id, invoice_number, line_number)
 )
 """
 
@@ -94,7 +98,8 @@ CREATE TABLE IF NOT EXISTS billing.invoice_vat_groups (
     prepaid_taxable_amount  DECIMAL(18, 2) NOT NULL,  -- deducted advances, taxable part (regularisations; else 0)
     prepaid_vat_amount      DECIMAL(18, 2) NOT NULL,  -- deducted advances, VAT part
     net_taxable_amount      DECIMAL(18, 2) NOT NULL,  -- taxable_amount - prepaid_taxable_amount: what the VAT ledger books
-    net_vat_amount          DECIMAL(18, 2) NOT NULL   -- vat_amount - prepaid_vat_amount
+    net_vat_amount          DECIMAL(18, 2) NOT NULL,  -- vat_amount - prepaid_vat_amount
+    PRIMARY KEY (company_id, invoice_number, vat_category, vat_rate_pct)
 )
 """
 
@@ -112,7 +117,8 @@ CREATE TABLE IF NOT EXISTS billing.recalculation_values (
     recalculated_amount         DECIMAL(18, 2) NOT NULL,  -- gross full price of the recalculated consumption
     difference                  DECIMAL(18, 2) NOT NULL,  -- recalculated - billed
     correction_invoice_number   VARCHAR,                  -- the regularisation issued for the difference, if any
-    computed_at                 TIMESTAMPTZ NOT NULL
+    computed_at                 TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (company_id, contract_id, billing_period, revision)
 )
 """
 

@@ -53,6 +53,7 @@ from billing.warehouse_io import (
     store_documents,
     store_recalculations,
     with_next_month_terms,
+    write_with_retries,
 )
 
 
@@ -118,9 +119,10 @@ def _issue(
 
 
 def _record_exceptions(connection: duckdb.DuckDBPyConnection, company_id: str, month: str, kind: str, exceptions: list[BillingException], run_id: str | None) -> None:
+    """Replace the partition's exceptions of this kind (invoices or penalties)."""
     now = datetime.now(timezone.utc)
-    connection.execute("begin transaction")
-    try:
+
+    def replace() -> None:
         connection.execute(
             "delete from billing.billing_exceptions where company_id = ? and billing_period = ? and document_kind = ?", [company_id, month, kind]
         )
@@ -129,10 +131,8 @@ def _record_exceptions(connection: duckdb.DuckDBPyConnection, company_id: str, m
                 "insert into billing.billing_exceptions values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [[e.company_id, e.month, e.contract_id, e.customer_id, kind, e.reason, run_id, now] for e in exceptions],
             )
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
+
+    write_with_retries(connection, replace)
 
 
 def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, contract_id: str, year: int):

@@ -11,6 +11,8 @@ through a float. The ledger tables are in `billing.ledger_tables`; writes are in
 
 from __future__ import annotations
 
+import random
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -36,6 +38,32 @@ from billing.monthly_run import (
 from billing.register import IssueOutcome, configure_series, get_series, UnknownSeriesError
 
 Row = dict[str, Any]
+
+
+def write_with_retries(connection: duckdb.DuckDBPyConnection, work, attempts: int = 6) -> Any:
+    """Run `work()` in one transaction; when a concurrent writer wins (a write conflict, or a key it inserted
+    first), roll back and run it again: the next attempt sees the winner's rows."""
+    for attempt in range(1, attempts + 1):
+        connection.execute("begin transaction")
+        try:
+            result = work()
+            connection.execute("commit")
+            return result
+        except (duckdb.TransactionException, duckdb.ConstraintException):
+            try:
+                connection.execute("rollback")
+            except duckdb.Error:
+                pass
+            if attempt == attempts:
+                raise
+            time.sleep(min(1.0, 0.02 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+        except BaseException:
+            try:
+                connection.execute("rollback")
+            except duckdb.Error:
+                pass
+            raise
+    raise AssertionError("unreachable")
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
@@ -383,8 +411,8 @@ def store_documents(
 ) -> int:
     """Insert the issued documents, their lines and VAT groups that are not stored yet; returns how many were new."""
     now = datetime.now(timezone.utc)
-    connection.execute("begin transaction")
-    try:
+
+    def store() -> int:
         stored = {
             (row[0], row[1])
             for row in connection.execute(
@@ -437,11 +465,9 @@ def store_documents(
                                prepaid_taxable, prepaid_vat, taxable - prepaid_taxable, vat - prepaid_vat])
             if groups:
                 connection.executemany("insert into billing.invoice_vat_groups values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", groups)
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
-    return new
+        return new
+
+    return write_with_retries(connection, store)
 
 
 def store_recalculations(
@@ -449,21 +475,27 @@ def store_recalculations(
 ) -> None:
     """Insert recalculation values (values, currency, correction number) not stored yet."""
     now = datetime.now(timezone.utc)
-    for value, currency, number in values:
-        connection.execute(
-            """
-            insert into billing.recalculation_values
-            select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-            where not exists (
-                select 1 from billing.recalculation_values
-                where company_id = ? and contract_id = ? and billing_period = ? and revision = ?
-            )
-            """,
-            [company_id, value.customer_id, value.contract_id, value.month, value.revision, currency, value.recalculated_kwh,
-             value.billed_amount, value.recalculated_amount, value.difference, number, now,
-             company_id, value.contract_id, value.month, value.revision],
+
+    def store() -> None:
+        for value, currency, number in values:
+            _insert_recalculation(connection, company_id, value, currency, number, now)
+
+    write_with_retries(connection, store)
+
+
+def _insert_recalculation(
+    connection: duckdb.DuckDBPyConnection, company_id: str, value: RecalculationValues, currency: str, number: str | None, now: datetime
+) -> None:
+    connection.execute(
+        """
+        insert into billing.recalculation_values
+        select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+        where not exists (
+            select 1 from billing.recalculation_values
+            where company_id = ? and contract_id = ? and billing_period = ? and revision = ?
         )
-
-
-def as_mapping(documents: Iterable[IssuedDocument]) -> Mapping[str, IssuedDocument]:
-    return {document.draft.invoice_key: document for document in documents}
+        """,
+        [company_id, value.customer_id, value.contract_id, value.month, value.revision, currency, value.recalculated_kwh,
+         value.billed_amount, value.recalculated_amount, value.difference, number, now,
+         company_id, value.contract_id, value.month, value.revision],
+    )
