@@ -484,7 +484,9 @@ def _with_retries(
             result = work()
             connection.execute("COMMIT")
             return result
-        except duckdb.TransactionException as error:
+        except (duckdb.TransactionException, duckdb.ConstraintException) as error:
+            # A write-write conflict, or a key a concurrent writer inserted between our read and our insert
+            # (two runs configuring a new series at once): the retry reads the winner's rows.
             _rollback_quietly(connection)
             if attempt == max_attempts:
                 raise RegisterConflictError(

@@ -35,7 +35,7 @@ from billing.monthly_run import (
     ReferenceData,
     next_month,
 )
-from billing.register import IssueOutcome, configure_series, get_series, UnknownSeriesError
+from billing.register import IssueOutcome, RegisterError, UnknownSeriesError, configure_series, get_series
 
 Row = dict[str, Any]
 
@@ -99,7 +99,13 @@ def ensure_series(connection: duckdb.DuckDBPyConnection, company_id: str) -> str
     try:
         get_series(connection, company_id, row["series"])
     except UnknownSeriesError:
-        configure_series(connection, company_id, row["series"], row["prefix"], int(row["digits"]), int(row["first_number"]))
+        try:
+            configure_series(connection, company_id, row["series"], row["prefix"], int(row["digits"]), int(row["first_number"]))
+        except RegisterError:
+            # a concurrent run configured it first (and may have issued numbers since): fine if it is the same format
+            existing = get_series(connection, company_id, row["series"])
+            if (existing.prefix, existing.digits) != (row["prefix"], int(row["digits"])):
+                raise
     return str(row["series"])
 
 

@@ -56,6 +56,26 @@ def describe_outputs() -> str:
                 lines.append("Latest purchase plans (marts.fct_purchase_plan):")
                 for day, group, periods, mwh in plans:
                     lines.append(f"  {day}  {group:<14} {periods:>3} periods {mwh:>10} MWh")
+        if ("marts", "fct_billed_amounts_monthly") in tables:
+            billed = connection.execute(
+                "SELECT company_id, invoice_type, currency, sum(documents_count), sum(amount_due) FROM marts.fct_billed_amounts_monthly "
+                "GROUP BY ALL ORDER BY 1, 2, 3"
+            ).fetchall()
+            if billed:
+                lines.append("")
+                lines.append("Documents issued and amount due (marts.fct_billed_amounts_monthly):")
+                for company, kind, currency, documents, amount in billed:
+                    lines.append(f"  {company:<6} {kind:<34} {documents:>6,} documents {amount:>16,} {currency}")
+        if ("marts", "fct_customer_receivables") in tables:
+            owed = connection.execute(
+                "SELECT company_id, currency, sum(open_amount), sum(overdue_amount), sum(overdue_over_180_amount) "
+                "FROM marts.fct_customer_receivables GROUP BY ALL ORDER BY 1, 2"
+            ).fetchall()
+            if owed:
+                lines.append("")
+                lines.append("Receivables (marts.fct_customer_receivables): open / overdue / over 180 days")
+                for company, currency, open_amount, overdue, old in owed:
+                    lines.append(f"  {company:<6} {currency:<4} {open_amount:>16,} {overdue:>16,} {old:>16,}")
     return "\n".join(lines)
 
 
