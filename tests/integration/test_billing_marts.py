@@ -600,3 +600,22 @@ def test_consumption_by_type_against_the_same_month_of_earlier_years(warehouse) 
         (date(2026, 2, 1), "achieved", feb_2026, feb_2025, feb_2024, change(feb_2026, feb_2025), change(feb_2026, feb_2024)),
         (date(2026, 2, 1), "estimated", D("6.000"), None, None, None, None),
     ]
+
+
+def test_contract_lifetime_value_is_billed_net_plus_the_projected_months(warehouse) -> None:
+    # CT-RO-1, February 2026 (final documents; the penalty is not the contract's value): regularisation energy 337.00 +
+    # network 67.20 + excise 0.84, deviation 20.00, its credit note −20.00 → 405.04 net for 672 kWh.
+    billed = D("337.00") + D("67.20") + D("0.84") + D("20.00") - D("20.00")
+    unit = (billed / D(672)).quantize(D("0.000001"), rounding=ROUND_HALF_UP)  # 0.6027380952… → 0.602738
+    # open-ended: 12 months (var contract_value_open_ended_months) × the current version's ordered 700 kWh
+    projected = (12 * D("700.000") * unit).quantize(CENT, rounding=ROUND_HALF_UP)
+    # CT-BG-1: 121.02 billed, no metered kWh in this warehouse → the current energy price 0.12 per kWh, 12 × 1000 kWh
+    bg_projected = (12 * D("1000.000") * D("0.120000")).quantize(CENT, rounding=ROUND_HALF_UP)
+    assert rows(
+        warehouse,
+        "SELECT contract_id, currency, billed_months_count, billed_net_amount, remaining_months_count, projected_monthly_kwh, "
+        "unit_value_per_kwh, projected_net_amount, lifetime_net_amount FROM marts.fct_contract_lifetime_value ORDER BY 1",
+    ) == [
+        ("CT-BG-1", "EUR", 1, D("121.02"), 12, D("1000.000"), D("0.120000"), bg_projected, D("121.02") + bg_projected),
+        ("CT-RO-1", "RON", 1, billed, 12, D("700.000"), unit, projected, billed + projected),
+    ]
