@@ -560,11 +560,11 @@ def test_billing_progress(warehouse) -> None:
     assert achieved_ro == D("2010")
     assert got == [
         # CT-RO-1 and CT-RO-2 consumed; only CT-RO-1's February was regularised: 1 × 100 / 2 = 50.00 %.
-        ("VB-RO", february, "achieved", 2, 1, D("50.00"), achieved_ro, D("672")),
+        # invoiced kWh: CT-RO-1's 672 achieved kWh (its month was regularised); CT-RO-2's 1338 were not.
+        ("VB-RO", february, "achieved", 2, 1, D("50.00"), achieved_ro, 672 * D("1.000")),
         # Only CT-RO-2 has estimated kWh (3 hours × 2.000), not invoiced.
         ("VB-RO", february, "estimated", 1, 0, D("0.00"), D("6.000"), D("0")),
-        # VB-BG's regularisation has no consumption in this warehouse: share undefined.
-        ("VB-BG", february, "achieved", 0, 0, None, D("0"), D("1000")),
+        # VB-BG's regularisation has no consumption in this warehouse: nothing to measure progress on.
     ]
 
 
