@@ -58,7 +58,6 @@ from billing.due_dates import GraceDays, due_date_for
 from billing.invoice_math import InvoiceLine
 from billing.invoice_types import (
     DraftInvoice,
-    InvoiceKind,
     IssuedInvoiceSummary,
     MonthConsumption,
     SupplyContract,

@@ -26,7 +26,6 @@ from billing.ledger_tables import create_billing_ledger_tables
 from billing.monthly_run import (
     BillingException,
     ContractMonth,
-    IssuedDocument,
     PlannedDocument,
     PricingError,
     _planned,
@@ -136,23 +135,23 @@ def _record_exceptions(connection: duckdb.DuckDBPyConnection, company_id: str, m
 
 
 def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, contract_id: str, year: int):
-    """(regularised kWh of the year, green-certificate lines billed in the year) of a contract."""
+    """(regularised kWh of the year, green-certificate lines billed in the year) of a contract.
+
+    A month counts once, by the document that now stands for it: its last regularisation (a recalculation replaces
+    the first one in full, deducting it as a prepaid amount, so the first one's lines no longer count) that no credit
+    note reversed.
+    """
     from billing.invoice_math import InvoiceLine
 
-    documents = _rows(
-        connection,
-        """
-        select invoice_number, invoice_type, energy_kwh, consumption_type, corrects_invoice_number
-        from billing.invoice_documents
-        where company_id = ? and contract_id = ? and billing_period like ?
-          and invoice_type in ('regularisation', 'credit_note')
-        """,
-        [company_id, contract_id, f"{year}-%"],
-    )
-    credited = {row["corrects_invoice_number"] for row in documents if row["invoice_type"] == "credit_note"}
-    # the kWh of a month: its last regularisation that was not credited (a recalculation replaces the first)
-    kwh = Decimal(0)
-    periods: dict[str, Decimal] = {}
+    credited = {
+        row["corrects_invoice_number"]
+        for row in _rows(
+            connection,
+            "select corrects_invoice_number from billing.invoice_documents where company_id = ? and contract_id = ? and invoice_type = 'credit_note'",
+            [company_id, contract_id],
+        )
+    }
+    standing: dict[str, tuple[str, Decimal]] = {}  # billing period -> (invoice number, kWh)
     for row in _rows(
         connection,
         """
@@ -163,23 +162,22 @@ def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, c
         [company_id, contract_id, f"{year}-%"],
     ):
         if row["invoice_number"] not in credited and row["energy_kwh"] is not None:
-            periods[row["billing_period"]] = _dec(row["energy_kwh"])
-    kwh = sum(periods.values(), Decimal(0))
+            standing[row["billing_period"]] = (row["invoice_number"], _dec(row["energy_kwh"]))
+    kwh = sum((value for _, value in standing.values()), Decimal(0))
+    numbers = sorted(number for number, _ in standing.values())
     lines = [
         InvoiceLine(row["description"], _dec(row["quantity"]), row["unit"], _dec(row["unit_price"]), row["vat_category"], _dec(row["vat_rate_pct"]))
         for row in _rows(
             connection,
             """
-            select l.description, l.quantity, l.unit, l.unit_price, l.vat_category, l.vat_rate_pct
-            from billing.invoice_lines as l
-            inner join billing.invoice_documents as d on d.company_id = l.company_id and d.invoice_number = l.invoice_number
-            where d.company_id = ? and d.contract_id = ? and d.billing_period like ?
-              and d.invoice_type in ('regularisation', 'credit_note') and l.charge_type = 'green_certificates'
-            order by d.invoice_number, l.line_number
+            select description, quantity, unit, unit_price, vat_category, vat_rate_pct
+            from billing.invoice_lines
+            where company_id = ? and invoice_number in (select unnest(?::varchar[])) and charge_type = 'green_certificates'
+            order by invoice_number, line_number
             """,
-            [company_id, contract_id, f"{year}-%"],
+            [company_id, numbers],
         )
-    ]
+    ] if numbers else []
     return kwh, lines
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -25,7 +25,7 @@ import duckdb
 from billing.charges import NetworkFee
 from billing.due_dates import due_date_for
 from billing.document_codec import draft_from_json, draft_to_json
-from billing.invoice_types import DraftInvoice, RecalculationValues, breakdown_groups, sum_groups
+from billing.invoice_types import RecalculationValues, breakdown_groups, sum_groups
 from billing.monthly_run import (
     BillingSettings,
     ContractMonth,
