@@ -1,7 +1,7 @@
 """Quality checks on key marts: the Great Expectations suites of `ingestion.mart_expectations`.
 
-Blocking: when a mart that money is computed from (consumption for billing, imbalance for the traders'
-costs) fails its suite, the serving copy is not published.
+Blocking: when a mart that money is computed from or reported in (consumption for billing, imbalance for the
+traders' costs, the issued invoices for finance) fails its suite, the serving copy is not published.
 """
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetKey, asset_check

@@ -79,10 +79,44 @@ def _imbalance_settlement_periods_suite() -> Any:
     return gx.ExpectationSuite(name="marts.fct_imbalance_settlement_periods", expectations=expectations)
 
 
+def _invoices_suite() -> Any:
+    import great_expectations as gx
+
+    E = gx.expectations
+    key = ["company_id", "invoice_number"]
+    expectations = [
+        # No row-count minimum: nothing is issued before the first billing day.
+        *(E.ExpectColumnValuesToNotBeNull(column=column, description=f"{column} is always set") for column in (
+            *key, "invoice_type", "customer_id", "issue_date", "due_date", "currency", "total_with_vat", "amount_due", "payment_status",
+        )),
+        E.ExpectCompoundColumnsToBeUnique(column_list=key, description="one row per issued number and company"),
+        E.ExpectColumnValuesToBeInSet(
+            column="invoice_type",
+            value_set=["advance", "regularisation", "deviation", "green_certificate_regularisation", "penalty", "credit_note"],
+            description="the document types the billing run issues",
+        ),
+        E.ExpectColumnValuesToBeInSet(column="currency", value_set=["RON", "BGN", "EUR"], description="a currency of the markets"),
+        E.ExpectColumnValuesToBeInSet(
+            column="payment_status", value_set=["paid", "partially_paid", "unpaid", "credit", "zero"], description="a known payment status"
+        ),
+        E.ExpectColumnValuesToBeBetween(column="paid_amount", min_value=0, description="payments never make a document's paid amount negative"),
+        E.ExpectColumnValuesToBeBetween(column="open_amount", min_value=0, description="an open amount is never negative (credits are apart)"),
+        E.ExpectColumnValuesToNotBeNull(
+            column="corrects_invoice_number",
+            mostly=1.0,
+            row_condition='invoice_type == "credit_note"',
+            condition_parser="pandas",
+            description="a credit note names the invoice it corrects",
+        ),
+    ]
+    return gx.ExpectationSuite(name="marts.fct_invoices", expectations=expectations)
+
+
 # mart -> (suite factory, date columns shown as dates in failure samples)
 MART_SUITES = {
     "fct_monthly_consumption": (_monthly_consumption_suite, frozenset({"consumption_month"})),
     "fct_imbalance_settlement_periods": (_imbalance_settlement_periods_suite, frozenset({"delivery_date"})),
+    "fct_invoices": (_invoices_suite, frozenset({"issue_date", "due_date", "billing_month", "last_payment_value_date"})),
 }
 
 

@@ -76,3 +76,28 @@ def test_imbalance_periods_fail_on_unknown_group_direction_or_a_known_price_with
     assert failed_columns(validate_mart("fct_imbalance_settlement_periods", imbalance_rows(settled_mwh=Decimal("-0.1")))) == {("settled_mwh",)}
     empty = imbalance_rows().iloc[0:0]
     assert validate_mart("fct_imbalance_settlement_periods", empty).success  # no settlement data yet is not an error
+
+
+def invoice_rows(**overrides) -> pandas.DataFrame:
+    row = {
+        "company_id": "VB-RO", "invoice_number": "VBR00000001", "invoice_type": "advance", "customer_id": "CU-1",
+        "issue_date": date(2026, 3, 5), "due_date": date(2026, 3, 20), "billing_month": date(2026, 3, 1), "currency": "RON",
+        "total_with_vat": Decimal("121.00"), "amount_due": Decimal("121.00"), "paid_amount": Decimal("21.00"),
+        "open_amount": Decimal("100.00"), "payment_status": "partially_paid", "corrects_invoice_number": None,
+        "last_payment_value_date": date(2026, 3, 19),
+    }
+    credit = {**row, "invoice_number": "VBR00000002", "invoice_type": "credit_note", "total_with_vat": Decimal("-121.00"),
+              "amount_due": Decimal("-121.00"), "paid_amount": Decimal("0.00"), "open_amount": Decimal("0.00"),
+              "payment_status": "credit", "corrects_invoice_number": "VBR00000001", "last_payment_value_date": None}
+    return pandas.DataFrame([{**row, **overrides}, credit])
+
+
+def test_issued_documents_pass_and_broken_ones_fail() -> None:
+    assert validate_mart("fct_invoices", invoice_rows()).success
+    assert failed_columns(validate_mart("fct_invoices", invoice_rows(invoice_type="storno"))) == {("invoice_type",)}
+    assert failed_columns(validate_mart("fct_invoices", invoice_rows(open_amount=Decimal("-0.01")))) == {("open_amount",)}
+    assert failed_columns(validate_mart("fct_invoices", invoice_rows(invoice_number="VBR00000002"))) == {("company_id", "invoice_number")}
+    orphan_credit = invoice_rows()
+    orphan_credit.loc[1, "corrects_invoice_number"] = None
+    assert failed_columns(validate_mart("fct_invoices", orphan_credit)) == {("corrects_invoice_number",)}
+    assert validate_mart("fct_invoices", invoice_rows().iloc[0:0]).success  # nothing issued yet is not an error
