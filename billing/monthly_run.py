@@ -576,7 +576,8 @@ def plan_contract_month(
     terms = next_terms if next_terms is not None else contract
     if contract_continues and terms.settings.has_advance_invoices and f"regularisation/{following}/{contract.contract_id}" not in issued:
         advance_pricer = pricer
-        if terms is not contract:
+        if terms is not contract or next_reference is not None:
+            # the next month's rates (a new year's excise rate) and terms, with this month's consumption as the basis
             advance_pricer = ContractPricer(terms, next_reference or reference, issue_date, actual_basis=pricer)
         advance = advance_invoice(terms.supply_contract, following, None, advance_pricer)
         types, points = advance_pricer.tags_for(advance.lines)

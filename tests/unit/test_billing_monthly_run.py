@@ -776,3 +776,17 @@ def test_no_green_certificate_regularisation_when_nothing_changes() -> None:
 def test_no_green_certificate_regularisation_without_a_final_quota() -> None:
     provisional = GreenCertificateQuota(2025, D("0.4998"), GC_PRICE, "RON")
     assert plan_green_certificates(contract_month(), provisional, D("14.815"), BILLED_2025, ISSUE) is None
+
+
+def test_an_advance_for_a_new_year_is_priced_at_the_new_years_excise_rate() -> None:
+    # December's run issues January's advance: December's rate 4.89, January's 5.082 RON/MWh (the yearly RO rate).
+    december = contract_month(month="2025-12", settings=settings(has_advance_invoices=True))
+    january_rates = ReferenceData(excise={("RO", "household", "RON"): (D("5.082"), D(0))})
+    plan = plan_contract_month(december, REFERENCE_NO_GC, date(2026, 1, 5), {}, {}, None, january_rates)
+    advance = next(d for d in plan.documents if d.draft.invoice_type is InvoiceKind.ADVANCE)
+    excise = [line for line, kind in zip(advance.draft.lines, advance.charge_types) if kind == "excise"]
+    # ordered 1100 kWh = 1.1 MWh × 5.082 = 5.5902 → 5.59
+    assert [(line.quantity, line.unit_price, line.net_amount) for line in excise] == [(D("1.100000"), D("5.082"), D("5.59"))]
+    regularisation = next(d for d in plan.documents if d.draft.invoice_type is InvoiceKind.REGULARISATION)
+    december_excise = [line for line, kind in zip(regularisation.draft.lines, regularisation.charge_types) if kind == "excise"]
+    assert [line.unit_price for line in december_excise] == [EXCISE_RATE]  # December itself keeps December's rate
