@@ -9,8 +9,9 @@ month M+1 (`issue_date_for`), plans per contract:
    interval was recalculated, else `achieved`), deducting the advances issued for M;
 2. a **deviation** invoice for M when the contract has deviation invoices and the actual consumption left
    the tolerance band around the ordered quantity;
-3. the **advance** for M+1, when the contract has advance invoices: priced on the ordered quantity (the
-   sample has no customer estimates; `advance_basis = estimate` falls back to it, as the contract says).
+3. the **advance** for M+1, when the contract has advance invoices: priced on the customer's estimate for
+   M+1 (`customer_estimates`) when the basis is `estimate` and the customer gave one, else on the ordered
+   quantity (consumption type `estimated` or `ordered`).
    An advance carries energy, excise and green certificates; network fees and reactive energy are billed
    on the distributor's actual figures, so only by the regularisation. TOU advances split the quantity
    by the zone shares of M; INDEX advances are priced at M's consumption-weighted average index price;
@@ -85,6 +86,7 @@ class BillingSettings:
     is_regulated_tariff: bool = False
     zone_prices: Mapping[str, Decimal] = field(default_factory=dict)
     has_advance_invoices: bool = False
+    advance_basis: str | None = None  # estimate (the customer's, else the ordered quantity) | ordered
     has_deviation_invoices: bool = False
     deviation_price_per_kwh: Decimal | None = None
     has_green_certificate_invoices: bool = False
@@ -141,6 +143,7 @@ class ContractMonth:
     hourly_kwh: Mapping[datetime, Decimal] | None = None  # INDEX
     network_fees: tuple[NetworkFee, ...] = ()
     settings: BillingSettings = field(default_factory=BillingSettings)
+    next_month_estimate_kwh: Decimal | None = None  # the customer's estimate for the next month, if given
 
     @property
     def supply_contract(self) -> SupplyContract:
@@ -579,9 +582,13 @@ def plan_contract_month(
         if terms is not contract or next_reference is not None:
             # the next month's rates (a new year's excise rate) and terms, with this month's consumption as the basis
             advance_pricer = ContractPricer(terms, next_reference or reference, issue_date, actual_basis=pricer)
-        advance = advance_invoice(terms.supply_contract, following, None, advance_pricer)
+        estimate = terms.next_month_estimate_kwh if terms.settings.advance_basis == "estimate" else None
+        advance = advance_invoice(terms.supply_contract, following, estimate, advance_pricer)
         types, points = advance_pricer.tags_for(advance.lines)
-        plan.documents.append(_planned(advance, terms, issue_date, types, points, "ordered", terms.ordered_kwh))
+        if estimate is None:
+            plan.documents.append(_planned(advance, terms, issue_date, types, points, "ordered", terms.ordered_kwh))
+        else:
+            plan.documents.append(_planned(advance, terms, issue_date, types, points, "estimated", estimate))
     return plan
 
 

@@ -184,6 +184,7 @@ def _settings(row: Row | None) -> BillingSettings:
         is_regulated_tariff=bool(row["is_regulated_tariff"]),
         zone_prices={zone: price for zone, price in zones.items() if price is not None},
         has_advance_invoices=bool(row["has_advance_invoices"]),
+        advance_basis=row["advance_basis"] or None,
         has_deviation_invoices=bool(row["has_deviation_invoices"]),
         deviation_price_per_kwh=_dec(row["deviation_price_per_kwh"]),
         has_green_certificate_invoices=bool(row["has_green_certificate_invoices"]),
@@ -229,6 +230,14 @@ def load_contract_months(connection: duckdb.DuckDBPyConnection, company_id: str,
             )
         )
     settings = {row["contract_id"]: row for row in _rows(connection, SETTINGS_SQL, [last])}
+    estimates = {
+        row["contract_id"]: _dec(row["estimated_kwh"])
+        for row in _rows(
+            connection,
+            "select contract_id, cast(estimated_kwh as decimal(18, 3)) as estimated_kwh from staging.stg_crm__customer_estimates where estimate_month = ?",
+            [date.fromisoformat(f"{next_month(month)}-01")],
+        )
+    }
     months = []
     for row in base:
         contract_id = row["contract_id"]
@@ -259,6 +268,7 @@ def load_contract_months(connection: duckdb.DuckDBPyConnection, company_id: str,
                 hourly_kwh=dict(hours.get(contract_id, {})) if product == "INDEX" else None,
                 network_fees=tuple(fees.get(contract_id, ())),
                 settings=_settings(settings.get(contract_id)),
+                next_month_estimate_kwh=estimates.get(contract_id),
             )
         )
     return months

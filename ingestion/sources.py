@@ -347,6 +347,58 @@ CONTRACT_BILLING_SETTINGS = Source(
     ),
 )
 
+CUSTOMER_ESTIMATES = Source(
+    name="customer_estimates",
+    description=(
+        "The customers' own estimates of their monthly consumption: one row per supply contract and month, the active "
+        "energy the customer expects the whole contract (all its metering points) to use in that month. An advance "
+        "invoice of a contract whose billing settings say `advance_basis` = `estimate` is priced on the estimate of the "
+        "month it is for; a month the customer gave no estimate for falls back to the ordered quantity "
+        "(`contracts.ordered_monthly_kwh`). Contracts with `advance_basis` = `ordered` or without advances ignore it."
+    ),
+    delivered_by=(
+        "the supplier's CRM (customer portal; estimates given by phone, e-mail or the meter-reading app are keyed in "
+        "by customer service), an export whenever customers have given or changed estimates"
+    ),
+    file_pattern="*.csv",
+    key=("contract_id", "estimate_month"),
+    time_column="estimate_month",
+    notes=(
+        "A row delivered again for the same (`contract_id`, `estimate_month`) in a later file is the customer's "
+        "corrected estimate: it replaces the earlier one (staging keeps the last delivered version, the raw table keeps "
+        "every delivery). Within one file a key appears once; a second row with it is rejected as a duplicate.",
+        "`estimate_month` must be the first day of the month (`2026-03-01` for March 2026). The loader checks that it "
+        "is a valid date but its rules cannot check the day of a date, so a row for another day loads; the dbt test "
+        "on `stg_crm__customer_estimates` warns about it. Billing looks estimates up by the first day of the month, "
+        "so such a row is never used (the ordered quantity applies).",
+        "A month without a row means the customer gave no estimate for it (an export without rows is valid); an "
+        "estimate cannot be withdrawn, only replaced by a later one.",
+    ),
+    columns=(
+        Column("contract_id", "text", "Contract number (`contracts.contract_id`)."),
+        Column(
+            "estimate_month", "date",
+            "First day (`YYYY-MM-01`) of the local calendar month the estimate is for.",
+        ),
+        Column(
+            "estimated_kwh", "decimal",
+            "The customer's estimate of the contract's active energy for the whole month (all its metering points), "
+            "kWh, at most 3 decimals; 0 is allowed (e.g. a site shut for the month).",
+            minimum=0, decimal_places=3,
+        ),
+        Column(
+            "submitted_on", "date",
+            "Local date the customer gave this estimate (for a corrected estimate: the date of the correction).",
+        ),
+        Column(
+            "channel", "text",
+            "How the customer gave the estimate: the customer `portal`, by `phone` or `email` to customer service, or "
+            "the `meter_reading_app`.",
+            allowed=("portal", "phone", "email", "meter_reading_app"),
+        ),
+    ),
+)
+
 METER_READINGS = Source(
     name="meter_readings",
     description=(
@@ -589,6 +641,7 @@ SOURCES: tuple[Source, ...] = (
     DSO_CONFIRMATIONS,
     CONTRACTS,
     CONTRACT_BILLING_SETTINGS,
+    CUSTOMER_ESTIMATES,
     METER_READINGS,
     DSO_CONSUMPTION,
     DSO_NETWORK_FEES,

@@ -18,6 +18,7 @@ import numpy as np
 from data.sample_portfolio.billing_settings import billing_settings_rows
 from data.sample_portfolio.corrections import correction_delivery, correction_mask, preliminary_values
 from data.sample_portfolio.defects import DefectRates, apply_defects
+from data.sample_portfolio.estimates import write_customer_estimates
 from data.sample_portfolio.files_dso import confirmation_rows, consumption_rows, fee_rows, reported_zone_energy
 from data.sample_portfolio.files_master import company_rows, contract_rows, location_rows
 from data.sample_portfolio.entsoe_documents import (
@@ -175,6 +176,7 @@ class _Run:
             CONTRACT_BILLING_SETTINGS.column_names,
             list(billing_settings_rows(self.portfolio)),
         )
+        self.book.customer_estimates = write_customer_estimates(self.portfolio, self.write)
 
     def weather_month(self, market_code: str, month: Month) -> None:
         rows = weather_rows(self.weather[market_code], self.grids[(market_code, month)])

@@ -5,7 +5,8 @@ the price rows a reader gets from it), per defect kind the exact number of affec
 truncated file, recalculations, unknown metering points, the distributor perturbations, and for
 the market side: settled and true MWh per balancing group and month, the settlement disputes,
 price rows per source and market, the files a reader must reject, and the procurement results
-(last procured delivery day, the bilateral contract and trade counts per group and month).
+(last procured delivery day, the bilateral contract and trade counts per group and month), and the
+customers' monthly estimates in force (with the corrected keys and the months without an estimate).
 `meter_monthly.csv` holds per metering point and local month the true final totals and what
 the pipeline can load (valid intervals and their energy).
 `defects.csv` lists every affected row with its file and line.
@@ -65,6 +66,7 @@ class TruthBook:
         self.rejected_files: list[dict[str, Any]] = []
         self.procurement_groups: list[dict[str, Any]] = []
         self.procurement_days: dict[str, dict[str, str]] = {}
+        self.customer_estimates: dict[str, Any] = {}
 
     def add_file(self, relative_path: str, rows: int) -> None:
         self.files[relative_path] = rows
@@ -169,6 +171,7 @@ class TruthBook:
             "price_rows": {source: dict(sorted(v.items())) for source, v in sorted(self.price_rows.items())},
             "rejected_files": self.rejected_files,
             "procurement": {"days": self.procurement_days, "groups": self.procurement_groups},
+            "customer_estimates": self.customer_estimates,
             "truth_files": {
                 "meter_monthly": {"file": "meter_monthly.csv", "columns": list(METER_MONTHLY_COLUMNS)},
                 "defects": {"file": "defects.csv", "columns": list(DEFECTS_COLUMNS)},
@@ -233,6 +236,11 @@ def truth_header(portfolio: Portfolio, parameters: dict[str, Any], rates: Defect
             "settlement_disputes": "ISPs where the TSO's settled volume is off (settled_percent_of_true of the true volume)",
             "procurement": "results are recorded up to days.<market>.last_procured_day; later days (the last of the period) "
             "have no bilateral or exchange rows; volumes are in lots of lot_mwh",
+            "customer_estimates": "only contracts with advance_basis = estimate (contracts), for the months of supply from "
+            "first_month to last_month (the period and the month after it); estimates holds the estimate in force per "
+            "key (versions 2: corrected in correction_file, replaced_kwh was the first value), missing the months "
+            "without one (billing falls back to the ordered quantity); estimate = the load model's expected monthly kWh "
+            "of the contract's points (prorated by supplied days) x a noise factor 0.8-1.2, rounded half up to 3 decimals",
         },
     }
 

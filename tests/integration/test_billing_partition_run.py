@@ -102,6 +102,9 @@ create table staging.stg_power_exchange__day_ahead_prices (
     market_code varchar, period_start_utc timestamp with time zone, period_minutes integer, price_per_mwh decimal(18,2),
     currency varchar
 );
+create table staging.stg_crm__customer_estimates (
+    contract_id varchar, estimate_month date, estimated_kwh decimal(18,3), submitted_on date, channel varchar
+);
 create table reference.reference_interest_rates (rate_code varchar, valid_from date, rate_pct decimal(9,4));
 """
 

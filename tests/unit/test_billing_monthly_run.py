@@ -790,3 +790,22 @@ def test_an_advance_for_a_new_year_is_priced_at_the_new_years_excise_rate() -> N
     regularisation = next(d for d in plan.documents if d.draft.invoice_type is InvoiceKind.REGULARISATION)
     december_excise = [line for line, kind in zip(regularisation.draft.lines, regularisation.charge_types) if kind == "excise"]
     assert [line.unit_price for line in december_excise] == [EXCISE_RATE]  # December itself keeps December's rate
+
+
+def test_an_advance_on_the_estimate_basis_uses_the_customers_estimate_else_the_ordered_quantity() -> None:
+    estimate_settings = settings(has_advance_invoices=True, advance_basis="estimate")
+    with_estimate = contract_month(settings=estimate_settings, next_month_estimate_kwh=D("950.500"))
+    plan = plan_contract_month(with_estimate, REFERENCE_NO_GC, ISSUE, {}, {})
+    advance = next(d for d in plan.documents if d.draft.invoice_type is InvoiceKind.ADVANCE)
+    energy = [line for line, kind in zip(advance.draft.lines, advance.charge_types) if kind == "energy"]
+    # 950.5 kWh × 0.85 = 807.925 → 807.93
+    assert [(line.quantity, line.net_amount) for line in energy] == [(D("950.500"), D("807.93"))]
+    assert (advance.consumption_type, advance.energy_kwh) == ("estimated", D("950.500"))
+    # no estimate given: the ordered 1100 kWh (1100 × 0.85 = 935.00)
+    plan = plan_contract_month(contract_month(settings=estimate_settings), REFERENCE_NO_GC, ISSUE, {}, {})
+    advance = next(d for d in plan.documents if d.draft.invoice_type is InvoiceKind.ADVANCE)
+    assert (advance.consumption_type, advance.energy_kwh, advance.draft.lines[0].net_amount) == ("ordered", D("1100"), D("935.00"))
+    # the ordered basis ignores an estimate
+    ordered = contract_month(settings=settings(has_advance_invoices=True, advance_basis="ordered"), next_month_estimate_kwh=D("950.500"))
+    advance = next(d for d in plan_contract_month(ordered, REFERENCE_NO_GC, ISSUE, {}, {}).documents if d.draft.invoice_type is InvoiceKind.ADVANCE)
+    assert advance.consumption_type == "ordered"

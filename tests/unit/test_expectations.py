@@ -94,6 +94,13 @@ CLEAN_ROW: dict[str, dict[str, str]] = {
         "intermediary_id": "",
         "intermediary_commission_pct": "",
     },
+    "customer_estimates": {
+        "contract_id": "C-1",
+        "estimate_month": "2026-03-01",
+        "estimated_kwh": "11850.125",
+        "submitted_on": "2026-02-14",
+        "channel": "portal",
+    },
     "meter_readings": {
         "metering_point_id": "MP-1",
         "interval_start": "2026-03-29T02:45:00+02:00",
@@ -198,6 +205,7 @@ SECOND_KEY: dict[str, tuple[str, str]] = {
     "dso_confirmations": ("metering_point_id", "MP-2"),
     "contracts": ("addendum_number", "1"),
     "contract_billing_settings": ("effective_from", "2026-03-01"),
+    "customer_estimates": ("estimate_month", "2026-04-01"),
     "meter_readings": ("interval_start", "2026-03-29T04:00:00+03:00"),
     "dso_consumption": ("tariff_zone", "night"),
     "dso_network_fees": ("fee_code", "transmission"),

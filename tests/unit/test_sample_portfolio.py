@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -21,6 +22,7 @@ from data.sample_portfolio.readings import month_readings
 from data.sample_portfolio.tariff_zones import TARIFF_ZONES
 from data.sample_portfolio.timegrid import Month
 from ingestion.entsoe_xml import MARKET_BIDDING_ZONES, parse_price_document
+from ingestion.loader import ingest_source
 from ingestion.sources import SOURCES_BY_NAME
 from voltbill.cli import main
 
@@ -909,3 +911,108 @@ def test_trades_and_bilateral_schedules_follow_the_contract_and_track_the_true_l
         checked += 1
     assert checked > 0 and len(errors) > 1000
     assert sorted(errors)[len(errors) // 2] < Decimal("0.06")
+
+
+# ---------------------------------------------------------------- customer estimates
+
+
+def csv_dicts(path: Path) -> list[dict[str, str]]:
+    header, rows, _ = read_rows(path)
+    return [dict(zip(header, row)) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def with_estimates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """24 metering points over two months: enough customers for contracts priced on the customer's estimate
+    (the 8-point `small` portfolio has none, so its estimates file is header only)."""
+    out = tmp_path_factory.mktemp("estimates")
+    generate(out, seed=42, meters=24, months=2)
+    return out
+
+
+def test_small_portfolio_without_estimate_contracts_writes_a_header_only_estimates_file(small: Path, truth: dict) -> None:
+    settings = csv_dicts(small / "inbox" / "contract_billing_settings" / "billing_settings.csv")
+    assert not any(row["advance_basis"] == "estimate" for row in settings)
+    header, rows, ends_with_newline = read_rows(small / "inbox" / "customer_estimates" / "customer_estimates.csv")
+    assert tuple(header) == SOURCES_BY_NAME["customer_estimates"].column_names and rows == [] and ends_with_newline
+    assert truth["customer_estimates"]["contracts"] == [] and truth["customer_estimates"]["correction_file"] is None
+
+
+def test_customer_estimates_cover_the_estimate_contracts_with_gaps_and_corrections(with_estimates: Path) -> None:
+    inbox = with_estimates / "inbox"
+    truth = json.loads((with_estimates / "truth" / "truth.json").read_text(encoding="utf-8"))
+    recorded = truth["customer_estimates"]
+    folder = inbox / "customer_estimates"
+    assert sorted(p.name for p in folder.glob("*.csv")) == ["customer_estimates.csv", "customer_estimates_correction_01.csv"]
+    first = csv_dicts(folder / "customer_estimates.csv")
+    corrections = csv_dicts(folder / "customer_estimates_correction_01.csv")
+
+    settings = csv_dicts(inbox / "contract_billing_settings" / "billing_settings.csv")
+    estimate_contracts = sorted({row["contract_id"] for row in settings if row["advance_basis"] == "estimate"})
+    assert estimate_contracts and recorded["contracts"] == estimate_contracts
+    contracts = [row for row in csv_dicts(inbox / "contracts" / "contracts.csv") if row["addendum_number"] == "0"]
+    contract_of = {row["contract_id"]: row for row in contracts}
+    starts: dict[str, list[date]] = defaultdict(list)  # supply start of each point, per customer
+    for path in sorted((inbox / "dso_confirmations").glob("*.csv")):
+        for row in csv_dicts(path):
+            starts[row["customer_id"]].append(date.fromisoformat(row["supply_start_date"]))
+
+    # The period (October and November 2025) and the month after it, from each contract's first month of supply.
+    months = [date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)]
+    supplied = {
+        (c, m)
+        for c in estimate_contracts
+        for m in months
+        if m >= date.fromisoformat(contract_of[c]["effective_from"]).replace(day=1)
+    }
+    keys = [(row["contract_id"], date.fromisoformat(row["estimate_month"])) for row in first]
+    assert len(keys) == len(set(keys)) and keys == sorted(keys)  # one row per key in a file, sorted
+    assert set(keys) < supplied  # only estimate contracts, only months of supply, and some months left out
+    missing = {(m["contract_id"], date.fromisoformat(m["estimate_month"])) for m in recorded["missing"]}
+    assert missing and missing == supplied - set(keys)
+
+    for row in first + corrections:
+        assert date.fromisoformat(row["estimate_month"]).day == 1
+        assert re.fullmatch(r"\d+\.\d{3}", row["estimated_kwh"]), row
+        assert row["channel"] in {"portal", "phone", "email", "meter_reading_app"}
+        assert date.fromisoformat(row["submitted_on"]) >= date.fromisoformat(contract_of[row["contract_id"]]["signed_date"])
+    # Against the ordered quantity (the load model's expected kWh x 0.92-1.08): estimate = expected kWh x 0.8-1.2,
+    # in months when all the customer's points are supplied the whole month.
+    checked = 0
+    for row in first + corrections:
+        contract, month = contract_of[row["contract_id"]], date.fromisoformat(row["estimate_month"])
+        if max(starts[contract["customer_id"]]) > month:
+            continue
+        ratio = Decimal(row["estimated_kwh"]) / Decimal(contract["ordered_monthly_kwh"])
+        assert Decimal("0.8") / Decimal("1.08") <= ratio <= Decimal("1.2") / Decimal("0.92"), row
+        checked += 1
+    assert checked > 0
+
+    # Corrections: a later file, keys of the first file, a new value given later; the later version wins.
+    by_key = dict(zip(keys, first))
+    assert corrections
+    for row in corrections:
+        original = by_key[(row["contract_id"], date.fromisoformat(row["estimate_month"]))]
+        assert row["estimated_kwh"] != original["estimated_kwh"]
+        assert row["submitted_on"] > original["submitted_on"]
+    latest = {(e["contract_id"], e["estimate_month"]): e for e in recorded["estimates"]}
+    expected = {(r["contract_id"], r["estimate_month"]): r for r in first}
+    expected.update({(r["contract_id"], r["estimate_month"]): r for r in corrections})
+    assert {k: v["estimated_kwh"] for k, v in latest.items()} == {k: v["estimated_kwh"] for k, v in expected.items()}
+    assert sum(e["versions"] == 2 for e in latest.values()) == len(corrections) == recorded["corrected_rows"]
+    assert recorded["rows"] == len(first)
+
+    # Loaded in delivery order, every row is accepted and the correction is the latest version of its key.
+    with duckdb.connect() as connection:
+        result = ingest_source(connection, SOURCES_BY_NAME["customer_estimates"], inbox)
+        assert (result.rows_loaded, result.rows_rejected) == (len(first) + len(corrections), 0)
+        loaded = connection.execute(
+            """
+            SELECT contract_id, strftime(estimate_month, '%Y-%m-%d'), estimated_kwh::VARCHAR FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY contract_id, estimate_month ORDER BY _ingestion_seq DESC, _source_line DESC) AS rank
+                FROM raw.customer_estimates
+            ) WHERE rank = 1
+            """
+        ).fetchall()
+    assert {(c, m): kwh for c, m, kwh in loaded} == {k: v["estimated_kwh"] for k, v in latest.items()}
