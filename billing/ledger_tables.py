@@ -25,12 +25,9 @@ idempotently; the dbt asset calls it before `dbt build` so the staging views alw
 
 from __future__ import annotations
 
-import random
-import time
-
 import duckdb
 
-from billing.register import create_register_tables
+from billing.register import create_register_tables, run_with_retries
 
 # Key: (company_id, invoice_number)
 INVOICE_DOCUMENTS_DDL = """
@@ -187,19 +184,16 @@ LEDGER_DDL = (
 )
 
 
-def create_billing_ledger_tables(connection: duckdb.DuckDBPyConnection, attempts: int = 6) -> None:
+def create_billing_ledger_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """Create schema `billing`, the register's tables and the ledger tables, if absent (idempotent).
 
-    Two runs creating them at once on a new warehouse conflict in DuckDB's catalog: the loser retries,
-    and then finds them (CREATE ... IF NOT EXISTS).
+    Two runs creating them at once on a new warehouse conflict in DuckDB's catalog: the loser's transaction is
+    retried (`billing.register.run_with_retries`) and then finds them (CREATE ... IF NOT EXISTS).
     """
-    for attempt in range(1, attempts + 1):
-        try:
-            create_register_tables(connection)
-            for ddl in LEDGER_DDL:
-                connection.execute(ddl)
-            return
-        except duckdb.TransactionException:
-            if attempt == attempts:
-                raise
-            time.sleep(0.05 * attempt * random.uniform(0.5, 1.5))
+
+    def create() -> None:
+        create_register_tables(connection)
+        for ddl in LEDGER_DDL:
+            connection.execute(ddl)
+
+    run_with_retries(connection, create)

@@ -72,6 +72,7 @@ from billing.invoice_types import (
     RecalculationValues,
 )
 from billing.money import exact_sum, round_quantity, round_unit_price
+from billing.register import content_hash
 
 CHARGE_TYPES = ("energy", "network_fee", "reactive_energy", "excise", "green_certificates", "deviation", "penalty_interest")
 
@@ -513,8 +514,6 @@ def _planned(
 
 def revision_of(draft: DraftInvoice) -> str:
     """A short stable id of a draft's content (used in the key of a correction)."""
-    from billing.register import content_hash
-
     return content_hash(draft.lines)[:12]
 
 
@@ -536,8 +535,6 @@ def plan_contract_month(
     in force then: the advance is priced on them (None: the terms do not change). No advance is made when
     `contract_continues` is False (the contract ends with the month).
     """
-    from billing.register import content_hash
-
     plan = MonthPlan()
     month = contract.month
     supply = contract.supply_contract

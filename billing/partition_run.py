@@ -13,13 +13,14 @@ is credited in full by a credit note and issued again under a key with the new c
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import duckdb
 
 from billing.due_dates import effective_due_date
+from billing.invoice_math import InvoiceLine
 from billing.invoice_types import InvoiceKind, SupplyContract, penalty_invoice
 from billing.late_payment import Payment, PenaltyTerms, RatePeriod, penalties_to_invoice, penalty_for_invoice
 from billing.ledger_tables import create_billing_ledger_tables
@@ -38,21 +39,21 @@ from billing.monthly_run import (
     previous_month,
     revision_of,
 )
-from billing.register import InvoiceDraft, IssueOutcome, OutcomeStatus, content_hash, issue_invoices
+from billing.register import InvoiceDraft, IssueOutcome, OutcomeStatus, content_hash, issue_invoices, run_with_retries
 from billing.warehouse_io import (
+    SETTINGS_SQL,
     _dec,
     _rows,
+    _settings,
     company_country,
     ensure_series,
     issued_hashes,
     load_contract_months,
-    load_green_certificate_quotas,
     load_issued_documents,
     load_reference_data,
     store_documents,
     store_recalculations,
     with_next_month_terms,
-    write_with_retries,
 )
 
 
@@ -121,7 +122,7 @@ def _record_exceptions(connection: duckdb.DuckDBPyConnection, company_id: str, m
     """Replace the partition's exceptions of this kind (invoices or penalties)."""
     now = datetime.now(timezone.utc)
 
-    def replace() -> None:
+    def rewrite() -> None:
         connection.execute(
             "delete from billing.billing_exceptions where company_id = ? and billing_period = ? and document_kind = ?", [company_id, month, kind]
         )
@@ -131,7 +132,7 @@ def _record_exceptions(connection: duckdb.DuckDBPyConnection, company_id: str, m
                 [[e.company_id, e.month, e.contract_id, e.customer_id, kind, e.reason, run_id, now] for e in exceptions],
             )
 
-    write_with_retries(connection, replace)
+    run_with_retries(connection, rewrite)
 
 
 def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, contract_id: str, year: int):
@@ -141,8 +142,6 @@ def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, c
     the first one in full, deducting it as a prepaid amount, so the first one's lines no longer count) that no credit
     note reversed.
     """
-    from billing.invoice_math import InvoiceLine
-
     credited = {
         row["corrects_invoice_number"]
         for row in _rows(
@@ -207,7 +206,7 @@ def bill_company_month(
     hashes = issued_hashes(connection, company_id, [f"regularisation/{month}/{contract.contract_id}" for contract in contracts])
 
     next_terms = with_next_month_terms(connection, contracts, month)
-    next_reference = load_reference_data(connection, country, following)
+    next_reference = load_reference_data(connection, country, following, day_ahead=False)
     planned: list[PlannedDocument] = []
     recalculations = []
     for contract in contracts:
@@ -226,7 +225,7 @@ def bill_company_month(
 
     # green certificates: years whose final quota was published since the previous billing day
     previous_issue = issue_date_for(previous_month(month), billing_day)
-    for quota in green_certificate_years_due(load_green_certificate_quotas(connection, country), previous_issue, issue_date):
+    for quota in green_certificate_years_due(list(reference.green_certificates.values()), previous_issue, issue_date):
         for contract in contracts:
             if not contract.settings.has_green_certificate_invoices or contract.currency != quota.currency:
                 continue
@@ -281,10 +280,7 @@ def _correct_changed(
         credit, types = credit_for(issued, f"Replaced: the {draft.invoice_type.value} {draft.invoice_key} was recalculated")
         corrections.append(_planned(credit, contract, issue_date, types))
         revised_key = f"{draft.invoice_key}/{revision_of(draft)}"
-        revised = type(draft)(**{**{f: getattr(draft, f) for f in draft.__dataclass_fields__}, "invoice_key": revised_key})
-        corrections.append(
-            PlannedDocument(**{**{f: getattr(document, f) for f in document.__dataclass_fields__}, "draft": revised})
-        )
+        corrections.append(replace(document, draft=replace(draft, invoice_key=revised_key)))
     still_changed = _issue(connection, company_id, series, corrections, issue_date, run_id, result)
     for document, outcome in still_changed:
         result.exceptions.append(
@@ -414,11 +410,9 @@ def penalize_company_month(
                 if draft is None:
                     continue
                 if currency != contract_month.currency:
-                    draft = type(draft)(**{**{f: getattr(draft, f) for f in draft.__dataclass_fields__}, "invoice_key": f"{draft.invoice_key}/{currency}"})
+                    draft = replace(draft, invoice_key=f"{draft.invoice_key}/{currency}")
                 document = _planned(draft, contract_month, as_of, ["penalty_interest"] * len(draft.lines))
-                planned.append(
-                    PlannedDocument(**{**{f: getattr(document, f) for f in document.__dataclass_fields__}, "charged_invoice_numbers": tuple(numbers)})
-                )
+                planned.append(replace(document, charged_invoice_numbers=tuple(numbers)))
         except (PricingError, ValueError) as error:
             result.exceptions.append(BillingException(company_id, month, contract_id, customer, f"penalties: {error}"))
     changed = _issue(connection, company_id, series, planned, as_of, run_id, result)
@@ -430,8 +424,6 @@ def penalize_company_month(
 
 def _penalty_settings(connection: duckdb.DuckDBPyConnection, company_id: str, as_of: date) -> dict[str, tuple]:
     """contract → (billing settings in force on as_of, a ContractMonth-like carrier of due-date terms)."""
-    from billing.warehouse_io import SETTINGS_SQL, _settings
-
     settings = {row["contract_id"]: _settings(row) for row in _rows(connection, SETTINGS_SQL, [as_of])}
     carriers = {}
     for row in _rows(

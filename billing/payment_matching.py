@@ -115,6 +115,7 @@ __all__ = [
     "days_overdue",
     "find_references",
     "match_payments",
+    "normalize_iban",
     "normalize_reference",
     "receivables",
     "receivables_by_customer",
@@ -165,7 +166,8 @@ def normalize_reference(text: str) -> str:
     return _SEPARATORS.sub("", text).upper()
 
 
-def _normalize_iban(iban: str) -> str:
+def normalize_iban(iban: str) -> str:
+    """Without whitespace, upper case: how IBANs are compared."""
     return re.sub(r"\s+", "", iban).upper()
 
 
@@ -399,7 +401,7 @@ class _Matcher:
                 self.by_key[key] = invoice
         self.ibans: dict[str, str] = {}
         for iban, customer in (customer_ibans or {}).items():
-            normalized = _normalize_iban(iban)
+            normalized = normalize_iban(iban)
             if self.ibans.get(normalized, customer) != customer:
                 raise ValueError(f"IBAN {iban} is mapped to customers {self.ibans[normalized]} and {customer}")
             self.ibans[normalized] = customer
@@ -487,7 +489,7 @@ class _Matcher:
 
     def _identify_customer(self, line: StatementLine) -> tuple[str | None, str, str]:
         """(customer id or None, reason code if None, how it was found / why not)."""
-        iban = _normalize_iban(line.payer_iban) if line.payer_iban and line.payer_iban.strip() else None
+        iban = normalize_iban(line.payer_iban) if line.payer_iban and line.payer_iban.strip() else None
         hint = line.customer_hint.strip() if line.customer_hint and line.customer_hint.strip() else None
         from_iban = self.ibans.get(iban) if iban else None
         if from_iban is not None and hint is not None and hint != from_iban:

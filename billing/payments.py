@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import duckdb
 
-from billing.payment_matching import MatchResult, OpenInvoice, StatementLine, match_payments, normalize_reference
+from billing.payment_matching import MatchResult, OpenInvoice, StatementLine, match_payments, normalize_iban, normalize_reference
 from billing.warehouse_io import _dec, _rows
 
 
@@ -38,7 +38,7 @@ class MatchingSummary:
 
 
 def _iban(text: str | None) -> str:
-    return "".join((text or "").split()).upper()
+    return normalize_iban(text or "")
 
 
 def learned_payer_ibans(result: MatchResult, lines: list[StatementLine]) -> dict[str, str]:

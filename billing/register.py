@@ -455,7 +455,7 @@ def configure_series(
         )
         return NumberSeries(company_id, series, prefix, digits, wanted, wanted)
 
-    return _with_retries(connection, configure, DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAY_SECONDS)
+    return run_with_retries(connection, configure, DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAY_SECONDS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,13 +469,16 @@ def _rollback_quietly(connection: duckdb.DuckDBPyConnection) -> None:
         pass  # a failed COMMIT has already ended the transaction
 
 
-def _with_retries(
+def run_with_retries(
     connection: duckdb.DuckDBPyConnection,
     work: Callable[[], T],
-    max_attempts: int,
-    retry_delay_seconds: float,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    retry_delay_seconds: float = DEFAULT_RETRY_DELAY_SECONDS,
 ) -> T:
-    """Run `work` in one transaction; on a write-write conflict roll back and run it again (bounded)."""
+    """Run `work` in one transaction; on a write-write conflict roll back and run it again (bounded).
+
+    Used by the register and by the billing ledger's writers (`billing.warehouse_io`), which race the same way.
+    """
     if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
         raise ValueError(f"max_attempts must be an int >= 1, not {max_attempts!r}")
     for attempt in range(1, max_attempts + 1):
@@ -637,7 +640,7 @@ def issue_invoices(
             )
         return [outcomes[draft.invoice_key] for draft in ordered]
 
-    return _with_retries(connection, issue, max_attempts, retry_delay_seconds)
+    return run_with_retries(connection, issue, max_attempts, retry_delay_seconds)
 
 
 # ---------------------------------------------------------------------------------------------

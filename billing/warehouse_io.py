@@ -11,8 +11,6 @@ through a float. The ledger tables are in `billing.ledger_tables`; writes are in
 
 from __future__ import annotations
 
-import random
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -35,35 +33,9 @@ from billing.monthly_run import (
     ReferenceData,
     next_month,
 )
-from billing.register import IssueOutcome, RegisterError, UnknownSeriesError, configure_series, get_series
+from billing.register import IssueOutcome, RegisterError, UnknownSeriesError, configure_series, get_series, run_with_retries
 
 Row = dict[str, Any]
-
-
-def write_with_retries(connection: duckdb.DuckDBPyConnection, work, attempts: int = 6) -> Any:
-    """Run `work()` in one transaction; when a concurrent writer wins (a write conflict, or a key it inserted
-    first), roll back and run it again: the next attempt sees the winner's rows."""
-    for attempt in range(1, attempts + 1):
-        connection.execute("begin transaction")
-        try:
-            result = work()
-            connection.execute("commit")
-            return result
-        except (duckdb.TransactionException, duckdb.ConstraintException):
-            try:
-                connection.execute("rollback")
-            except duckdb.Error:
-                pass
-            if attempt == attempts:
-                raise
-            time.sleep(min(1.0, 0.02 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
-        except BaseException:
-            try:
-                connection.execute("rollback")
-            except duckdb.Error:
-                pass
-            raise
-    raise AssertionError("unreachable")
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
@@ -314,8 +286,12 @@ def with_next_month_terms(connection: duckdb.DuckDBPyConnection, contracts: list
     return result
 
 
-def load_reference_data(connection: duckdb.DuckDBPyConnection, country_code: str, month: str) -> ReferenceData:
-    """The rates in force on the month's first day (excise, reactive price), the year's quotas, hourly prices."""
+def load_reference_data(
+    connection: duckdb.DuckDBPyConnection, country_code: str, month: str, *, day_ahead: bool = True
+) -> ReferenceData:
+    """The rates in force on the month's first day (excise, reactive price), every year's quotas, and (unless
+    `day_ahead` is False: an advance is priced on the previous month's index, never on its own month's) the
+    month's hourly day-ahead prices."""
     first, last = month_bounds(month)
     excise = {
         (row["country_code"], row["customer_class"], row["currency"]): (_dec(row["rate_per_mwh"]), _dec(row["exempt_share_pct"]))
@@ -334,6 +310,8 @@ def load_reference_data(connection: duckdb.DuckDBPyConnection, country_code: str
         )
     }
     quotas = {(country_code, quota.year, quota.currency): quota for quota in load_green_certificate_quotas(connection, country_code)}
+    if not day_ahead:
+        return ReferenceData(excise=excise, reactive_price=reactive, green_certificates=quotas)
     prices: dict[datetime, list[tuple[Decimal, str]]] = defaultdict(list)
     window_start = datetime.combine(first - timedelta(days=1), datetime.min.time(), timezone.utc)
     window_end = datetime.combine(last + timedelta(days=2), datetime.min.time(), timezone.utc)
@@ -436,54 +414,49 @@ def store_documents(
                 [[outcome.invoice_number for _, outcome in documents]],
             ).fetchall()
         }
-        new = 0
+        document_rows, line_rows, group_rows = [], [], []
+        zero = Decimal("0.00")
         for planned, outcome in documents:
             draft = planned.draft
             key = (planned.company_id, outcome.invoice_number)
             if key in stored:
                 continue
             stored.add(key)
-            new += 1
             totals = draft.totals
             invoice = outcome.invoice
-            connection.execute(
-                "insert into billing.invoice_documents values (" + ", ".join(["?"] * 30) + ")",
-                [
-                    planned.company_id, outcome.invoice_number, series, draft.invoice_key, draft.invoice_type.value,
-                    draft.contract_id, draft.customer_id, draft.month, invoice.issue_date, due_date_for(invoice.issue_date, planned.due_date_rule, planned.country_code),
-                    planned.grace_days, draft.currency, totals.line_total, totals.vat_total, totals.total_with_vat,
-                    totals.prepaid_amount, totals.amount_due, draft.corrects_invoice_number, list(draft.prepaid_invoice_refs),
-                    outcome.invoice_number, planned.consumption_type, planned.energy_kwh, planned.invoice_language,
-                    planned.intermediary_id, planned.intermediary_commission_pct, draft.note, draft_to_json(draft),
-                    invoice.content_hash, run_id, now,
-                ],
-            )
-            connection.executemany(
-                "insert into billing.invoice_lines values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [planned.company_id, outcome.invoice_number, number, charge_type, line.description, line.quantity, line.unit,
-                     line.unit_price, line.net_amount, line.vat_category.value, line.vat_rate_pct, point, charged]
-                    for number, (line, charge_type, point, charged) in enumerate(
-                        zip(draft.lines, planned.charge_types, planned.metering_points, planned.charged_invoice_numbers), start=1
-                    )
-                ],
-            )
+            document_rows.append([
+                planned.company_id, outcome.invoice_number, series, draft.invoice_key, draft.invoice_type.value,
+                draft.contract_id, draft.customer_id, draft.month, invoice.issue_date, due_date_for(invoice.issue_date, planned.due_date_rule, planned.country_code),
+                planned.grace_days, draft.currency, totals.line_total, totals.vat_total, totals.total_with_vat,
+                totals.prepaid_amount, totals.amount_due, draft.corrects_invoice_number, list(draft.prepaid_invoice_refs),
+                outcome.invoice_number, planned.consumption_type, planned.energy_kwh, planned.invoice_language,
+                planned.intermediary_id, planned.intermediary_commission_pct, draft.note, draft_to_json(draft),
+                invoice.content_hash, run_id, now,
+            ])
+            line_rows += [
+                [planned.company_id, outcome.invoice_number, number, charge_type, line.description, line.quantity, line.unit,
+                 line.unit_price, line.net_amount, line.vat_category.value, line.vat_rate_pct, point, charged]
+                for number, (line, charge_type, point, charged) in enumerate(
+                    zip(draft.lines, planned.charge_types, planned.metering_points, planned.charged_invoice_numbers), start=1
+                )
+            ]
             breakdown = {group.key: group for group in breakdown_groups(totals)}
             prepaid = {group.key: group for group in sum_groups(draft.prepaid_groups)}
-            zero = Decimal("0.00")
-            groups = []
             for key_ in sorted(set(breakdown) | set(prepaid), key=lambda k: (k[0].value, k[1])):
                 taxable = breakdown[key_].taxable_amount if key_ in breakdown else zero
                 vat = breakdown[key_].vat_amount if key_ in breakdown else zero
                 prepaid_taxable = prepaid[key_].taxable_amount if key_ in prepaid else zero
                 prepaid_vat = prepaid[key_].vat_amount if key_ in prepaid else zero
-                groups.append([planned.company_id, outcome.invoice_number, key_[0].value, key_[1], taxable, vat,
-                               prepaid_taxable, prepaid_vat, taxable - prepaid_taxable, vat - prepaid_vat])
-            if groups:
-                connection.executemany("insert into billing.invoice_vat_groups values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", groups)
+                group_rows.append([planned.company_id, outcome.invoice_number, key_[0].value, key_[1], taxable, vat,
+                                   prepaid_taxable, prepaid_vat, taxable - prepaid_taxable, vat - prepaid_vat])
+        # one statement per table for the whole partition
+        for table, rows, width in (("invoice_documents", document_rows, 30), ("invoice_lines", line_rows, 13), ("invoice_vat_groups", group_rows, 10)):
+            if rows:
+                connection.executemany(f"insert into billing.{table} values ({', '.join(['?'] * width)})", rows)
+        new = len(document_rows)
         return new
 
-    return write_with_retries(connection, store)
+    return run_with_retries(connection, store)
 
 
 def store_recalculations(
@@ -496,7 +469,7 @@ def store_recalculations(
         for value, currency, number in values:
             _insert_recalculation(connection, company_id, value, currency, number, now)
 
-    write_with_retries(connection, store)
+    run_with_retries(connection, store)
 
 
 def _insert_recalculation(
