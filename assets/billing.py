@@ -27,10 +27,9 @@ from dagster import (
 
 from billing import partition_run
 from billing.payments import match_all_statements
-from orchestration.partitions import billing_partitions
+from orchestration.partitions import BILLING_DAY, billing_partitions
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 
-BILLING_DAY = int(os.environ.get("VOLTBILL_BILLING_DAY", "5"))
 PENALTY_MINIMUM = os.environ.get("VOLTBILL_PENALTY_MINIMUM_AMOUNT", "1.00")
 
 BILLING_INPUTS = [

@@ -2,15 +2,14 @@
 
 from dagster import AssetKey, AssetSelection, define_asset_job
 
+from assets.billing import invoices, penalty_invoices
 from orchestration.partitions import billing_partitions, delivery_days
 
 DAY_AHEAD_ASSETS = AssetSelection.assets(AssetKey(["forecasting", "series_forecasts"]), AssetKey(["forecasting", "purchase_plans"]))
 MODEL_SELECTION_ASSET = AssetSelection.assets(AssetKey(["forecasting", "model_selection"]))
 
-BILLING_LEDGER_TABLES = ("issued_invoices", "number_series", "invoice_documents", "invoice_lines", "invoice_vat_groups", "recalculation_values", "billing_exceptions")
-BILLING_PARTITION_ASSETS = AssetSelection.assets(
-    *(AssetKey(["billing", table]) for table in BILLING_LEDGER_TABLES), AssetKey(["billing", "penalty_invoices"])
-)
+# The partitioned billing assets: every ledger table of the invoices multi-asset, and the penalties.
+BILLING_PARTITION_ASSETS = AssetSelection.assets(invoices, penalty_invoices)
 
 pipeline_job = define_asset_job(
     "pipeline",

@@ -20,5 +20,8 @@ delivery_days = DailyPartitionsDefinition(start_date=FIRST_DELIVERY_DAY, timezon
 FIRST_BILLING_MONTH = os.environ.get("VOLTBILL_FIRST_BILLING_MONTH", FIRST_DELIVERY_DAY[:7] + "-01")
 BILLING_COMPANIES = tuple(company.strip() for company in os.environ.get("VOLTBILL_BILLING_COMPANIES", "VB-RO,VB-BG").split(",") if company.strip())
 
+# Day of the following month a billing month is issued and dated on (and the billing schedule runs).
+BILLING_DAY = int(os.environ.get("VOLTBILL_BILLING_DAY", "5"))
+
 billing_months = MonthlyPartitionsDefinition(start_date=FIRST_BILLING_MONTH, timezone=DELIVERY_TIMEZONE, end_offset=0)
 billing_partitions = MultiPartitionsDefinition({"month": billing_months, "company": StaticPartitionsDefinition(list(BILLING_COMPANIES))})

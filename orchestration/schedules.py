@@ -11,7 +11,7 @@ import os
 from dagster import DefaultScheduleStatus, MultiPartitionKey, RunRequest, ScheduleEvaluationContext, schedule
 
 from orchestration.jobs import billing_job, day_ahead_job, model_selection_job
-from orchestration.partitions import BILLING_COMPANIES, DELIVERY_TIMEZONE
+from orchestration.partitions import BILLING_COMPANIES, BILLING_DAY, DELIVERY_TIMEZONE
 
 CUTOFF_HOUR = int(os.environ.get("VOLTBILL_FORECAST_CUTOFF_HOUR", "12"))
 
@@ -43,7 +43,6 @@ def model_selection_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     return RunRequest(run_key=context.scheduled_execution_time.date().isoformat())
 
 
-BILLING_DAY = int(os.environ.get("VOLTBILL_BILLING_DAY", "5"))
 BILLING_HOUR = int(os.environ.get("VOLTBILL_BILLING_HOUR", "6"))
 
 
