@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.benchmarks.bench_pipeline import PROJECT_ROOT, build_warehouse, generate_portfolio, run_child, run_child_with_output
+from tests.benchmarks.bench_pipeline import build_warehouse, generate_portfolio, run_child, run_child_with_output, save_report
 
 BILLING_SCRIPT = """
 import json, sys, time
@@ -127,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{billed['seconds']:.1f} s (process {billing.seconds:.1f} s, target < 60 s); floor {floor_seconds:.2f} s; "
             f"ratio {report['ratio_billing_to_floor']}x; peak memory {report['billing_peak_rss_mb']} MB"
         )
-        results = PROJECT_ROOT / "tests" / "benchmarks" / "results"
-        results.mkdir(exist_ok=True)
-        (results / f"billing_{args.meters}m.json").write_text(json.dumps(report, indent=2))
+        save_report(f"billing_{args.meters}m.json", report)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -126,6 +126,13 @@ def build_warehouse(work: Path, memory_limit: str, env: dict[str, str]) -> tuple
     return ingest, dbt
 
 
+def save_report(file_name: str, report: dict) -> None:
+    """Write a benchmark's figures to tests/benchmarks/results/ (git-ignored), as the README quotes them."""
+    results = PROJECT_ROOT / "tests" / "benchmarks" / "results"
+    results.mkdir(exist_ok=True)
+    (results / file_name).write_text(json.dumps(report, indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--meters", type=int, default=1000)
@@ -175,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             f"floor {floor.seconds:.1f} s, ratio {report['ratio_pipeline_to_floor']}x; "
             f"peak memory {report['pipeline_peak_rss_mb']} MB (floor {floor.peak_rss_mb:.0f} MB)"
         )
-        results = PROJECT_ROOT / "tests" / "benchmarks" / "results"
-        results.mkdir(exist_ok=True)
-        (results / f"pipeline_{args.meters}m_{args.months}mo.json").write_text(json.dumps(report, indent=2))
+        save_report(f"pipeline_{args.meters}m_{args.months}mo.json", report)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
