@@ -1,0 +1,218 @@
+"""Invoice PDFs: an `InvoiceView` rendered through the Jinja2 templates and WeasyPrint.
+
+`InvoiceRenderer` holds what every document shares (the Jinja2 environment, the parsed
+stylesheets, one WeasyPrint font configuration) so rendering many documents does not pay for them
+again. `pdf_bytes` writes a plain PDF; with `facturx_xml` it writes a Factur-X / ZUGFeRD invoice: a
+PDF/A-3b whose embedded `factur-x.xml` (relationship `Data`) is the CII e-invoice, with the Factur-X
+XMP extension schema (document type INVOICE, conformance level EN 16931) in the document metadata.
+
+Output is reproducible: dates in the PDF (creation, attachment) are the invoice's issue date, so
+rendering the same document twice gives the same bytes (the PDF identifier is derived from the company and
+number, and font subsets are stamped with the issue date through SOURCE_DATE_EPOCH).
+"""
+
+import base64
+import html
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+import jinja2
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+
+from invoice_rendering import formatting
+from invoice_rendering.chart import daily_bars_svg
+from invoice_rendering.invoice_view import InvoiceView
+from invoice_rendering.labels import LABELS
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+INVOICE_TEMPLATE = "invoice/invoice.html.j2"
+BASE_STYLESHEET = TEMPLATES_DIR / "invoice" / "invoice.css"
+FACTURX_FILENAME = "factur-x.xml"
+FACTURX_CONFORMANCE_LEVEL = "EN 16931"
+
+
+@dataclass(frozen=True)
+class _Formatter:
+    """The formatting helpers bound to one document's language and currency, for the template."""
+
+    language: str
+    currency: str
+
+    def number(self, value: Decimal, minimum_decimals: int = 0) -> str:
+        return formatting.number(value, self.language, minimum_decimals)
+
+    def amount(self, value: Decimal) -> str:
+        return formatting.amount(value, self.language)
+
+    def money(self, value: Decimal) -> str:
+        return formatting.money(value, self.currency, self.language)
+
+    def day(self, value) -> str:
+        return formatting.day(value, self.language)
+
+    def long_day(self, value) -> str:
+        return formatting.long_day(value, self.language)
+
+
+def document_title(view: InvoiceView) -> str:
+    return LABELS[view.language][f"doc_{view.invoice_type}"]
+
+
+def _charts(view: InvoiceView, formatter: _Formatter) -> dict[str, str]:
+    per_point: dict[str, list] = {}
+    for item in sorted(view.daily_consumption, key=lambda row: (row.metering_point_id, row.day)):
+        per_point.setdefault(item.metering_point_id, []).append((item.day, item.energy_kwh))
+    label = LABELS[view.language]["daily_consumption"]
+    tick = lambda value: formatter.number(Decimal(str(round(value, 3))))  # noqa: E731 - axis labels only
+    charts = {point.metering_point_id: "" for point in view.metering_points}
+    for point_id, days in per_point.items():
+        charts[point_id] = daily_bars_svg(days, label, tick)
+    return charts
+
+
+def _facturx_xmp(view: InvoiceView) -> bytes:
+    """The Factur-X XMP extension schema and its values (Factur-X 1.0, § 7.2.2)."""
+    return f"""<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>fx</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq>
+<rdf:li rdf:parseType="Resource"><pdfaProperty:name>DocumentFileName</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The name of the embedded XML document</pdfaProperty:description></rdf:li>
+<rdf:li rdf:parseType="Resource"><pdfaProperty:name>DocumentType</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The type of the hybrid document in capital letters, e.g. INVOICE or ORDER</pdfaProperty:description></rdf:li>
+<rdf:li rdf:parseType="Resource"><pdfaProperty:name>Version</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The actual version of the standard applying to the embedded XML document</pdfaProperty:description></rdf:li>
+<rdf:li rdf:parseType="Resource"><pdfaProperty:name>ConformanceLevel</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The conformance level of the embedded XML document</pdfaProperty:description></rdf:li>
+</rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:fx="urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#">
+<fx:DocumentType>INVOICE</fx:DocumentType>
+<fx:DocumentFileName>{FACTURX_FILENAME}</fx:DocumentFileName>
+<fx:Version>1.0</fx:Version>
+<fx:ConformanceLevel>{FACTURX_CONFORMANCE_LEVEL}</fx:ConformanceLevel>
+</rdf:Description>
+""".encode()
+
+
+def _add_to_xmp(extra_descriptions: bytes, document, pdf) -> None:
+    """WeasyPrint finisher: put the extra rdf:Description elements inside its own rdf:RDF (one RDF per packet)."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    packet = b"".join(metadata.stream)
+    closing = packet.rindex(b"</rdf:RDF>")
+    metadata.stream = [packet[:closing] + extra_descriptions + packet[closing:]]
+
+
+class InvoiceRenderer:
+    """Renders invoice documents; create once and reuse (parsed templates, stylesheets, fonts are shared)."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.templates_dir = templates_dir
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.environment.filters["iban_groups"] = formatting.iban_groups
+        self.font_config = FontConfiguration()
+        self._base_css = CSS(filename=str(templates_dir / "invoice" / "invoice.css"), font_config=self.font_config)
+        self._stylesheets: dict[str, list[CSS]] = {}
+
+    def stylesheets(self, company_id: str) -> list[CSS]:
+        """The base stylesheet plus the company's own, parsed once per company."""
+        if company_id not in self._stylesheets:
+            sheets = [self._base_css]
+            company_css = self.templates_dir / "invoice" / company_id / "company.css"
+            if company_css.exists():
+                sheets.append(CSS(filename=str(company_css), font_config=self.font_config))
+            self._stylesheets[company_id] = sheets
+        return self._stylesheets[company_id]
+
+    def html(self, view: InvoiceView) -> str:
+        """The document as HTML (the company's template when it has one, else the shared one)."""
+        template = self.environment.select_template([f"invoice/{view.company_id}/invoice.html.j2", INVOICE_TEMPLATE])
+        formatter = _Formatter(view.language, view.currency)
+        return template.render(
+            v=view,
+            t=LABELS[view.language],
+            f=formatter,
+            charts=_charts(view, formatter),
+            doc_title=document_title(view),
+            created=view.issue_date.isoformat(),
+        )
+
+    def render(self, view: InvoiceView):
+        """The laid-out WeasyPrint document (pages) of one invoice."""
+        source = _with_created_date(self.html(view), view)
+        return HTML(string=source, base_url=str(self.templates_dir)).render(
+            stylesheets=self.stylesheets(view.company_id), font_config=self.font_config
+        )
+
+    def pdf_bytes(self, view: InvoiceView, facturx_xml: bytes | None = None) -> bytes:
+        """The PDF of one invoice; a Factur-X PDF/A-3b with the CII XML embedded when `facturx_xml` is given."""
+        return write_pdf(self.render(view), view, facturx_xml)
+
+
+def _with_created_date(source: str, view: InvoiceView) -> str:
+    """Fix the PDF's creation and modification dates to the issue date (reproducible output)."""
+    stamp = html.escape(_issue_instant(view).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    meta = f'<meta name="dcterms.created" content="{stamp}"><meta name="dcterms.modified" content="{stamp}">'
+    return source.replace("</head>", meta + "</head>", 1)
+
+
+def _issue_instant(view: InvoiceView) -> datetime:
+    return datetime.combine(view.issue_date, time(0, 0), tzinfo=timezone.utc)
+
+
+@contextmanager
+def _source_date(view: InvoiceView) -> Iterator[None]:
+    """fontTools stamps each embedded font subset with the time it was made unless SOURCE_DATE_EPOCH
+    (the reproducible-builds convention) is set: set it to the issue date while writing."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(_issue_instant(view).timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def write_pdf(document, view: InvoiceView, facturx_xml: bytes | None = None) -> bytes:
+    """Write a rendered document; embed the CII XML as Factur-X when given."""
+    with _source_date(view):
+        return _write_pdf(document, view, facturx_xml)
+
+
+def _write_pdf(document, view: InvoiceView, facturx_xml: bytes | None) -> bytes:
+    if facturx_xml is None:
+        return document.write_pdf(pdf_identifier=_identifier(view))
+    attachment = Attachment(
+        url="data:text/xml;base64," + base64.b64encode(facturx_xml).decode("ascii"),
+        name=FACTURX_FILENAME,
+        description="Factur-X / ZUGFeRD invoice (UN/CEFACT CII, EN 16931)",
+        created=_issue_instant(view),
+        modified=_issue_instant(view),
+        relationship="Data",
+    )
+    finisher: Callable = partial(_add_to_xmp, _facturx_xmp(view))
+    return document.write_pdf(
+        pdf_variant="pdf/a-3b",
+        attachments=[attachment],
+        finisher=finisher,
+        pdf_identifier=_identifier(view),
+    )
+
+
+def _identifier(view: InvoiceView) -> bytes:
+    """A stable PDF file identifier per document (company and number), so reruns give identical files."""
+    return f"{view.company_id}/{view.invoice_number}".encode()
