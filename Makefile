@@ -15,6 +15,7 @@ SAMPLE_SEED ?= 42
 SAMPLE_METERS ?= 160
 SAMPLE_MONTHS ?= 13
 BENCH_METERS ?= 1000
+BENCH_INVOICES ?= 10000
 # Console log level of CLI runs (the UI keeps every event at DEBUG regardless).
 RUN_LOG_CONFIG := {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 # make run: the pipeline (what the `pipeline` job runs), the model choice by backtest, then the day-ahead forecast for the last
@@ -25,25 +26,30 @@ DAY_AHEAD_ASSETS := key:"forecasting/series_forecasts" or key:"forecasting/purch
 MODEL_SELECTION_ASSET := key:"forecasting/model_selection"
 # Billing partitions (month x company) run through orchestration.billing_runs, oldest month first.
 BILLING_PARTITIONED := key:"billing/issued_invoices" or key:"billing/number_series" or key:"billing/invoice_documents" or key:"billing/invoice_lines" or key:"billing/invoice_vat_groups" or key:"billing/recalculation_values" or key:"billing/billing_exceptions" or key:"billing/penalty_invoices"
-PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS) or $(MODEL_SELECTION_ASSET) or $(BILLING_PARTITIONED))
+# The documents: render (PDF, e-invoices, zips), period exports, e-mail (when VOLTBILL_SMTP_HOST is set), notices.
+INVOICING_ASSETS := key:"invoicing/*"
+PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS) or $(MODEL_SELECTION_ASSET) or $(BILLING_PARTITIONED) or $(INVOICING_ASSETS))
 # After billing: the sample bank's statements are ingested and matched, then penalties, then the billing marts.
 PAYMENT_ASSETS := key:"raw/bank_statement_lines" or key:"staging/stg_bank__statement_lines" or key:"billing/payment_allocations" or key:"billing/payment_queue"
 BILLING_MARTS := (key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ($(BILLING_PARTITIONED) or $(PAYMENT_ASSETS))
 FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+
 
-.PHONY: run test dev manifest sample system-check bench bench-forecast bench-billing docs clean help
+.PHONY: run test dev manifest sample system-check bench bench-forecast bench-billing bench-invoices docs clean help
 
 help:
-	@echo "make run    - install, generate the sample portfolio, run the pipeline, choose forecasting models, forecast the last 8 delivery days, print the outputs"
+	@echo "make run    - install, generate the sample portfolio, run the pipeline, choose forecasting models, forecast the last 8 delivery days, bill every month, render the invoice documents, print the outputs"
 	@echo "make test   - run the full test suite"
 	@echo "make dev    - start the Dagster UI on http://127.0.0.1:3000"
 	@echo "make bench  - pipeline benchmark (BENCH_METERS=$(BENCH_METERS) metering points x 13 months, 15 min)"
 	@echo "make bench-billing - one month's billing (all invoice types) of BENCH_METERS meters against a SQL floor"
+	@echo "make bench-invoices - render BENCH_INVOICES=$(BENCH_INVOICES) invoice PDFs in a process pool against the naive loop on a sample"
 	@echo "make bench-forecast - forecast accuracy on real data (elecdemand) and day-ahead speed for BENCH_METERS meters (after make run)"
 
 system-check:
 	@$(PYTHON) --version >/dev/null 2>&1 || { echo "error: $(PYTHON) not found. Install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv) or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@ldconfig -p | grep -q 'libpango-1.0.so' || { echo "error: Pango is missing; WeasyPrint needs it to render invoices. Install it: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; }
+	@ldconfig -p | grep -q 'libharfbuzz-subset.so' || echo "warning: libharfbuzz-subset0 is missing: invoice PDFs render ~5x slower (fontTools fallback). Install it: sudo apt-get install libharfbuzz-subset0"
+	@fc-list 2>/dev/null | grep -q 'DejaVuSans.ttf' || { echo "error: the DejaVu fonts are missing; invoices need them for Romanian and Cyrillic text. Install them: sudo apt-get install fonts-dejavu-core"; exit 1; }
 
 $(VENV)/.installed: pyproject.toml requirements.lock | system-check
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +82,7 @@ run: manifest sample
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(PAYMENT_ASSETS)' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/python -m orchestration.billing_runs penalties
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(BILLING_MARTS)' --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(INVOICING_ASSETS)' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/voltbill outputs
 
 dev: manifest
@@ -90,6 +97,10 @@ bench: manifest
 # One month's billing of BENCH_METERS meters (builds their warehouse first; BENCH_KEEP=DIR reuses one).
 bench-billing: manifest
 	$(BIN)/python -m tests.benchmarks.bench_billing --meters $(BENCH_METERS) $(if $(BENCH_KEEP),--keep $(BENCH_KEEP))
+
+# Invoice PDFs: the production renderer (process pool, shared fonts and stylesheets) against the naive loop.
+bench-invoices: $(VENV)/.installed
+	$(BIN)/python -m tests.benchmarks.bench_invoices --invoices $(BENCH_INVOICES)
 
 # Accuracy on real data (elecdemand), then day-ahead speed on 1,000 meters (needs `make run` first).
 bench-forecast: $(VENV)/.installed

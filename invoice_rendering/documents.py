@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from invoice_rendering.einvoice import einvoice_filename, to_cii, to_ubl
@@ -22,6 +23,11 @@ from invoice_rendering.invoice_view import InvoiceView
 from invoice_rendering.pdf import InvoiceRenderer, write_pdf
 
 _renderer: InvoiceRenderer | None = None
+
+# Currencies the EN 16931 code list (ISO 4217) no longer holds, and the day they were withdrawn. The Bulgarian
+# lev was replaced by the euro on 2026-01-01; the installed rule set rejects BGN in these rules only.
+WITHDRAWN_CURRENCIES = {"BGN": date(2026, 1, 1)}
+CURRENCY_CODE_RULES = frozenset({"BR-CL-03", "BR-CL-04", "FX-SCH-A-000595", "FX-SCH-A-000606"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class RenderedDocument:
     einvoice_errors: tuple[str, ...]  # EN 16931 rule failures of the UBL or CII document (none expected)
     einvoice_warnings: tuple[str, ...]
     error: str | None = None  # rendering failed: nothing was written
+    currency_problem: str | None = None  # issued in a currency already withdrawn (a billing defect, see below)
 
     @property
     def ok(self) -> bool:
@@ -67,11 +74,36 @@ def _worker_renderer() -> InvoiceRenderer:
     return _renderer
 
 
-def _failures(result) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    def text(failure) -> str:
-        return f"{failure.rule_id}: {failure.message}"
+def _text(failure) -> str:
+    return f"{failure.rule_id}: {failure.message}"
 
-    return tuple(text(f) for f in result.errors), tuple(text(f) for f in result.warnings)
+
+def _failures(view: InvoiceView, result) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(errors, warnings, currency withdrawn) of one e-invoice.
+
+    A document in a withdrawn currency fails the code-list rules on its currency code whatever else it
+    holds: those failures are taken out of the errors and the third value says so; every other rule counts.
+    """
+    errors = list(result.errors)
+    withdrawn = view.currency in WITHDRAWN_CURRENCIES and any(f.rule_id in CURRENCY_CODE_RULES for f in errors)
+    if withdrawn:
+        errors = [f for f in errors if f.rule_id not in CURRENCY_CODE_RULES]
+    return tuple(_text(f) for f in errors), tuple(_text(f) for f in result.warnings), withdrawn
+
+
+def _currency_note(view: InvoiceView) -> tuple[str | None, str | None]:
+    """(warning, problem): before the withdrawal the code is right for its day; after it, the document is wrong."""
+    withdrawn_on = WITHDRAWN_CURRENCIES[view.currency]
+    if view.issue_date < withdrawn_on:
+        return (
+            f"CURRENCY: {view.currency} was withdrawn on {withdrawn_on.isoformat()}, after this document was issued; "
+            "the current EN 16931 code list no longer accepts it (BR-CL-03/04)",
+            None,
+        )
+    return None, (
+        f"issued on {view.issue_date.isoformat()} in {view.currency}, which was withdrawn on {withdrawn_on.isoformat()}: "
+        "the billing engine must issue it in EUR; its e-invoice cannot pass the EN 16931 code-list rules"
+    )
 
 
 def render_one(view: InvoiceView, out_dir: Path) -> RenderedDocument:
@@ -80,8 +112,9 @@ def render_one(view: InvoiceView, out_dir: Path) -> RenderedDocument:
     try:
         ubl = to_ubl(view)
         cii = to_cii(view)
-        ubl_errors, ubl_warnings = _failures(validate(ubl, "ubl"))
-        cii_errors, cii_warnings = _failures(validate(cii, "cii"))
+        ubl_errors, ubl_warnings, ubl_withdrawn = _failures(view, validate(ubl, "ubl"))
+        cii_errors, cii_warnings, cii_withdrawn = _failures(view, validate(cii, "cii"))
+        currency_warning, currency_problem = _currency_note(view) if ubl_withdrawn or cii_withdrawn else (None, None)
         renderer = _worker_renderer()
         document = renderer.render(view)
         pdf = write_pdf(document, view, facturx_xml=cii)
@@ -115,7 +148,10 @@ def render_one(view: InvoiceView, out_dir: Path) -> RenderedDocument:
         zip_sha256=hashlib.sha256(archive).hexdigest(),
         pdf_pages=len(document.pages),
         einvoice_errors=tuple(f"UBL {e}" for e in ubl_errors) + tuple(f"CII {e}" for e in cii_errors),
-        einvoice_warnings=tuple(sorted(set(f"UBL {w}" for w in ubl_warnings) | set(f"CII {w}" for w in cii_warnings))),
+        einvoice_warnings=tuple(
+            sorted(set(f"UBL {w}" for w in ubl_warnings) | set(f"CII {w}" for w in cii_warnings) | ({currency_warning} if currency_warning else set()))
+        ),
+        currency_problem=currency_problem,
     )
 
 

@@ -3,6 +3,7 @@
 from dagster import AssetKey, AssetSelection, define_asset_job
 
 from assets.billing import invoices, penalty_invoices
+from assets.invoicing import INVOICING_ASSETS
 from orchestration.partitions import billing_partitions, delivery_days
 
 DAY_AHEAD_ASSETS = AssetSelection.assets(AssetKey(["forecasting", "series_forecasts"]), AssetKey(["forecasting", "purchase_plans"]))
@@ -10,10 +11,12 @@ MODEL_SELECTION_ASSET = AssetSelection.assets(AssetKey(["forecasting", "model_se
 
 # The partitioned billing assets: every ledger table of the invoices multi-asset, and the penalties.
 BILLING_PARTITION_ASSETS = AssetSelection.assets(invoices, penalty_invoices)
+# Documents, exports, e-mail: after billing, on their own job (rendering a month takes minutes).
+INVOICING_SELECTION = AssetSelection.assets(*INVOICING_ASSETS)
 
 pipeline_job = define_asset_job(
     "pipeline",
-    selection=AssetSelection.all() - DAY_AHEAD_ASSETS - MODEL_SELECTION_ASSET - BILLING_PARTITION_ASSETS,
+    selection=AssetSelection.all() - DAY_AHEAD_ASSETS - MODEL_SELECTION_ASSET - BILLING_PARTITION_ASSETS - INVOICING_SELECTION,
     description=(
         "Ingest new partner files, build every dbt model and test, match the bank statements to the issued "
         "documents, publish the serving copy. Forecasting and billing run on their own schedules (model_selection "
@@ -28,6 +31,15 @@ billing_job = define_asset_job(
     description=(
         "Bill one company's month: issue its invoices (regularisations, deviations, next advances, green certificates), "
         "then the late-payment interest known on the billing day."
+    ),
+)
+
+invoicing_job = define_asset_job(
+    "invoicing",
+    selection=INVOICING_SELECTION,
+    description=(
+        "Render every issued document not rendered yet (Factur-X PDF, UBL and CII e-invoices, zip), write the period "
+        "exports, e-mail each document once and send due-date and overdue notices. Started after each billing run."
     ),
 )
 

@@ -14,11 +14,20 @@ import json
 import time
 from pathlib import Path
 
-from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunStatusSensorContext,
+    SensorEvaluationContext,
+    SkipReason,
+    run_status_sensor,
+    sensor,
+)
 
 from ingestion.loader import source_files
 from ingestion.sources import SOURCES
-from orchestration.jobs import pipeline_job
+from orchestration.jobs import billing_job, invoicing_job, pipeline_job
 from voltbill.paths import inbox_dir
 
 
@@ -47,3 +56,14 @@ def landing_zone_sensor(context: SensorEvaluationContext):
     run_key = hashlib.sha256(json.dumps({name: current[name] for name in changed}).encode()).hexdigest()[:20]
     context.update_cursor(json.dumps(current))
     return RunRequest(run_key=run_key, tags={"voltbill/new_files": str(len(changed))})
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[billing_job],
+    request_job=invoicing_job,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="After a successful billing run, renders and sends the documents it issued (the invoicing job).",
+)
+def invoicing_after_billing_sensor(context: RunStatusSensorContext) -> RunRequest:
+    return RunRequest(run_key=f"after-billing-{context.dagster_run.run_id}")

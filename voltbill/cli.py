@@ -187,6 +187,44 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_invoices(args: argparse.Namespace) -> int:
+    """Bulk export of one company's period: every rendered document's zip, the accounting CSV and an index."""
+    import datetime as dt
+
+    import duckdb
+
+    from invoice_rendering.exports import write_period_export
+    from invoice_rendering.warehouse_views import load_invoice_views
+    from voltbill.paths import outputs_dir, warehouse_path
+
+    invoices = outputs_dir() / "invoices"
+    with duckdb.connect(str(warehouse_path()), read_only=True) as connection:
+        try:
+            rendered = dict(
+                connection.execute(
+                    "select invoice_number, zip_path from invoicing.invoice_files "
+                    "where company_id = ? and billing_period = ? and status = 'rendered'",
+                    [args.company, args.period],
+                ).fetchall()
+            )
+        except duckdb.CatalogException:
+            rendered = {}
+        views, _ = load_invoice_views(connection, args.company, invoice_numbers=sorted(rendered)) if rendered else ([], [])
+    if not views:
+        print(f"voltbill export-invoices: error: no rendered documents of {args.company} for {args.period} "
+              "(materialize invoicing/invoice_files first)", file=sys.stderr)
+        return 2
+    missing = [number for number, path in rendered.items() if not (invoices / path).exists()]
+    if missing:
+        print(f"voltbill export-invoices: error: {len(missing)} rendered files are missing from {invoices}, e.g. "
+              f"{missing[0]}; materialize invoicing/invoice_files again to restore them", file=sys.stderr)
+        return 2
+    target = Path(args.out) if args.out else invoices / "exports" / f"{args.company}_{args.period}.zip"
+    _, accounting = write_period_export(views, {number: invoices / path for number, path in rendered.items()}, target, dt.date.today())
+    print(f"{len(views)} documents -> {target}\naccounting CSV -> {accounting}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
     parser = argparse.ArgumentParser(prog="voltbill", description="Voltbill energy-retail data platform tools.")
@@ -229,6 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the company bank accounts (default: the dbt seed dbt_project/seeds/company_bank_accounts.csv)",
     )
     payments.set_defaults(handler=_generate_payments)
+
+    export = commands.add_parser(
+        "export-invoices",
+        help="bulk export of one company's billing period: the documents' zips, accounting CSV and index in one zip",
+    )
+    export.add_argument("--company", required=True, help="company id, e.g. VB-RO")
+    export.add_argument("--period", required=True, help="billing period, YYYY-MM")
+    export.add_argument("--out", help="zip to write (default: outputs/invoices/exports/<company>_<period>.zip)")
+    export.set_defaults(handler=_export_invoices)
 
     outputs = commands.add_parser("outputs", help="print where every output is, with row counts")
     outputs.set_defaults(handler=_outputs)

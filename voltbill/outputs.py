@@ -25,8 +25,17 @@ def describe_outputs() -> str:
         f"  purchase plans (CSV)      {outputs_dir() / 'purchase_plans'}/<delivery day>/",
         f"  forecast charts (HTML)    {outputs_dir() / 'forecasting'}",
         f"  imbalance report (HTML)   {outputs_dir() / 'imbalance' / 'imbalance_report.html'}",
+        f"  invoice documents         {outputs_dir() / 'invoices'}/<company>/<billing period>/ (PDF, UBL, CII, CSV, zip)",
+        f"  invoice period exports    {outputs_dir() / 'invoices' / 'exports'}/<company>_<period>.zip, .accounting.csv",
         "  Dagster UI                make dev, then http://127.0.0.1:3000",
     ]
+    invoices = outputs_dir() / "invoices"
+    companies = sorted(path for path in invoices.iterdir() if path.is_dir() and path.name != "exports") if invoices.is_dir() else []
+    if companies:
+        lines.append("")
+        lines.append("Invoice documents rendered (PDF files per company):")
+        for company in companies:
+            lines.append(f"  {company.name:<6} {sum(1 for _ in company.glob('*/*.pdf')):>8,}")
     if not serving_database.exists():
         lines.append("  (no serving copy yet: run `make run`)")
         return "\n".join(lines)

@@ -49,9 +49,10 @@ BILLING_PARTITIONED = " or ".join(
     for table in ("issued_invoices", "number_series", "invoice_documents", "invoice_lines", "invoice_vat_groups",
                   "recalculation_values", "billing_exceptions", "penalty_invoices")
 )
+INVOICING_SELECTION = 'key:"invoicing/*"'
 PIPELINE_SELECTION = (
     'not (key:"forecasting/series_forecasts" or key:"forecasting/purchase_plans" or key:"forecasting/model_selection" or '
-    f"{BILLING_PARTITIONED})"
+    f"{BILLING_PARTITIONED} or {INVOICING_SELECTION})"
 )
 
 
@@ -776,3 +777,179 @@ def test_rerunning_a_billing_month_issues_nothing_new(billing_run) -> None:
     with warehouse(billing_run) as con:
         after = con.execute("SELECT count(*), max(sequence_number) FROM billing.issued_invoices").fetchone()
     assert after == before
+
+
+# --- invoice documents: what `make run` does after billing, with a real SMTP server --------------------
+
+
+class _Mailbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        import email
+        from email import policy
+
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)))
+        return "250 2.0.0 accepted"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def invoicing_run(billing_run, tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the billed warehouse with one month's documents rendered, exported and e-mailed to a local SMTP server."""
+    from aiosmtpd.controller import Controller
+
+    work = tmp_path_factory.mktemp("invoicing") / "work"
+    shutil.copytree(billing_run, work)
+    with warehouse(work) as con:
+        # the month with the most document types (regularisations, advances, deviations, penalties ...)
+        period = con.execute(
+            "SELECT billing_period FROM billing.invoice_documents WHERE length(billing_period) = 7 "
+            "GROUP BY 1 ORDER BY count(DISTINCT invoice_type) DESC, count(*) DESC, 1 DESC LIMIT 1"
+        ).fetchone()[0]
+    mailbox = _Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    smtp = {"VOLTBILL_SMTP_HOST": "127.0.0.1", "VOLTBILL_SMTP_PORT": str(port), "VOLTBILL_SMTP_STARTTLS": "off",
+            "VOLTBILL_SMTP_SENDER": "facturi@voltbill.example", "VOLTBILL_RENDER_WORKERS": "2"}
+    config = json.dumps({"ops": {"invoicing__invoice_files": {"config": {"periods": [period]}}}})
+
+    def run() -> None:
+        command = [str(BIN / "dagster"), "asset", "materialize", "-m", "orchestration.definitions", "--select", INVOICING_SELECTION, "--config-json", config]
+        completed = subprocess.run(command, cwd=work / "dagster_home", env={**environment(work), **smtp}, capture_output=True, text=True, timeout=1800)
+        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-6000:]
+
+    try:
+        run()
+        first = list(mailbox.messages)
+        yield {"work": work, "period": period, "messages": first, "rerun": run, "mailbox": mailbox}
+    finally:
+        controller.stop()
+
+
+def _documents(work: Path, period: str) -> list[tuple]:
+    with warehouse(work) as con:
+        return con.execute(
+            "SELECT company_id, invoice_number, invoice_type, currency, total_with_vat, amount_due, line_total FROM billing.invoice_documents "
+            "WHERE billing_period = ? ORDER BY 1, 2",
+            [period],
+        ).fetchall()
+
+
+def test_every_document_of_the_month_is_rendered_with_valid_e_invoices(invoicing_run) -> None:
+    from invoice_rendering.einvoice_validation import validate
+
+    work, period = invoicing_run["work"], invoicing_run["period"]
+    documents = _documents(work, period)
+    assert documents
+    with warehouse(work) as con:
+        files = {
+            (row[0], row[1]): row[2:]
+            for row in con.execute(
+                "SELECT company_id, invoice_number, status, pdf_path, ubl_path, cii_path, csv_path, zip_path, einvoice_errors "
+                "FROM invoicing.invoice_files"
+            ).fetchall()
+        }
+    assert set(files) == {(company, number) for company, number, *_ in documents}  # this month, all of it, nothing else
+    root = work / "outputs" / "invoices"
+    for company, number, kind, currency, total, due, line_total in documents:
+        status, pdf, ubl, cii, csv_path, zip_path, errors = files[(company, number)]
+        assert status == "rendered" and errors == [], (number, errors)
+        for path in (pdf, ubl, cii, csv_path, zip_path):
+            assert (root / path).stat().st_size > 0
+        sign = Decimal(-1) if kind == "credit_note" else Decimal(1)  # a credit note (381) shows the amounts positive
+        for syntax, path in (("ubl", ubl), ("cii", cii)):
+            xml = (root / path).read_bytes()
+            assert validate(xml, syntax).errors == (), number
+            text = xml.decode()
+            assert f">{sign * due:.2f}<" in text and f">{sign * total:.2f}<" in text, (number, syntax)
+            assert f">{number}<" in text
+
+
+def test_a_pdf_shows_its_number_and_amount_due_and_carries_its_cii_invoice(invoicing_run) -> None:
+    import facturx
+
+    work, period = invoicing_run["work"], invoicing_run["period"]
+    root = work / "outputs" / "invoices"
+    for company, number, kind, currency, total, due, _ in _documents(work, period)[:12]:
+        pdf = root / company / period / f"{company}_{number}.pdf"
+        text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert number in text
+        digits = "".join(ch for ch in text if ch.isdigit())
+        assert f"{abs(due):.2f}".replace(".", "") in digits, (number, due)  # the amount due, in any locale's separators
+        name, xml = facturx.get_xml_from_pdf(pdf.read_bytes(), check_xsd=True)
+        assert name == "factur-x.xml"
+        assert xml == (root / company / period / f"{company}_{number}.cii.xml").read_bytes()
+
+
+def test_the_period_export_adds_up_to_the_invoices(invoicing_run) -> None:
+    import zipfile
+
+    work, period = invoicing_run["work"], invoicing_run["period"]
+    documents = _documents(work, period)
+    for company in sorted({row[0] for row in documents}):
+        export = work / "outputs" / "invoices" / "exports" / f"{company}_{period}.zip"
+        with zipfile.ZipFile(export) as archive:
+            rows = list(csv.DictReader(archive.read("accounting.csv").decode().splitlines()))
+            inner = {name for name in archive.namelist() if name.startswith("invoices/")}
+        ours = [row for row in documents if row[0] == company]
+        assert inner == {f"invoices/{company}_{number}.zip" for _, number, *_ in ours}
+        for _, number, kind, currency, total, due, line_total in ours:
+            mine = [row for row in rows if row["invoice_number"] == number]
+            assert mine, number
+            assert sum(Decimal(r["taxable_amount"]) for r in mine) == line_total
+            assert sum(Decimal(r["taxable_amount"]) + Decimal(r["vat_amount"]) for r in mine) == total
+            assert {r["document_type_code"] for r in mine} == {"381" if kind == "credit_note" else "380"}
+
+
+def test_each_document_is_e_mailed_once_with_its_files(invoicing_run) -> None:
+    work, period = invoicing_run["work"], invoicing_run["period"]
+    messages = invoicing_run["messages"]
+    with warehouse(work) as con:
+        emails = dict(con.execute(
+            "SELECT contract_id, arg_max(invoice_email, addendum_number) FROM marts.dim_contracts GROUP BY 1").fetchall())
+        contracts = dict(con.execute(
+            "SELECT invoice_number, contract_id FROM billing.invoice_documents WHERE billing_period = ?", [period]).fetchall())
+        statuses = dict(con.execute(
+            "SELECT status, count(*) FROM invoicing.deliveries WHERE message_kind = 'invoice' GROUP BY 1").fetchall())
+    expected = {number for number, contract in contracts.items() if emails.get(contract)}
+    invoice_mails = [(to, message) for to, message in messages if "Message-ID" in message and ".invoice." in message["Message-ID"]]
+    by_number = {}
+    for to, message in invoice_mails:
+        number = next(n for n in contracts if n in message["Subject"])
+        assert number not in by_number, f"{number} sent twice"
+        by_number[number] = (to, message)
+    assert set(by_number) == expected
+    assert statuses.get("sent", 0) == len(expected)
+    assert statuses.get("no_address", 0) == len(contracts) - len(expected)
+    root = work / "outputs" / "invoices"
+    for number, (to, message) in list(by_number.items())[:10]:
+        assert to == [emails[contracts[number]]]
+        files = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+        company = "VB-RO" if number.startswith("VBR") else "VB-BG"
+        pdf_name = f"{company}_{number}.pdf"
+        assert set(files) == {pdf_name, f"{company}_{number}.ubl.xml", f"{company}_{number}.cii.xml"}
+        assert files[pdf_name] == (root / company / period / pdf_name).read_bytes()
+
+
+def test_rerunning_the_invoicing_job_renders_and_sends_nothing_again(invoicing_run) -> None:
+    work = invoicing_run["work"]
+    with warehouse(work) as con:
+        before = con.execute("SELECT company_id, invoice_number, rendered_at, attempts FROM invoicing.invoice_files ORDER BY 1, 2").fetchall()
+    sent_before = len(invoicing_run["mailbox"].messages)
+    invoicing_run["rerun"]()
+    with warehouse(work) as con:
+        after = con.execute("SELECT company_id, invoice_number, rendered_at, attempts FROM invoicing.invoice_files ORDER BY 1, 2").fetchall()
+    assert after == before
+    assert len(invoicing_run["mailbox"].messages) == sent_before

@@ -291,3 +291,25 @@ def test_render_documents_in_a_process_pool_keeps_the_input_order(tmp_path):
             assert (tmp_path / "VB-BG" / "2026-02" / f"{view.file_stem}{suffix}").is_file()
         assert hashlib.sha256((tmp_path / result.pdf_path).read_bytes()).hexdigest() == result.pdf_sha256
     assert len(list((tmp_path / "VB-BG" / "2026-02").iterdir())) == 30 * len(SUFFIXES)
+
+
+def test_a_document_in_the_withdrawn_lev_is_told_apart_by_its_issue_date(tmp_path):
+    """BGN left the EN 16931 currency code list when Bulgaria adopted the euro (2026-01-01): a lev document issued
+    before that is right for its day (a warning), one issued after is a billing defect (currency_problem); every
+    other rule still counts as an error."""
+    from invoice_rendering.documents import render_one
+
+    lev = replace(samples.bg_advance(), currency="BGN", issue_date=date(2025, 12, 5), due_date=date(2025, 12, 19))
+    before = render_one(lev, tmp_path)
+    assert before.error is None and before.einvoice_errors == () and before.currency_problem is None
+    assert any(warning.startswith("CURRENCY: BGN was withdrawn on 2026-01-01") for warning in before.einvoice_warnings)
+
+    after = render_one(replace(lev, issue_date=date(2026, 2, 5), due_date=date(2026, 2, 19)), tmp_path)
+    assert after.einvoice_errors == ()
+    assert after.currency_problem is not None and "must issue it in EUR" in after.currency_problem
+
+    broken = render_one(replace(lev, total_with_vat=lev.total_with_vat + D("0.01"), amount_due=lev.amount_due + D("0.01")), tmp_path)
+    assert any(error.startswith(("UBL BR-CO-15", "CII BR-CO-15")) for error in broken.einvoice_errors)
+
+    euro = render_one(samples.bg_advance(), tmp_path)
+    assert euro.currency_problem is None and not any(w.startswith("CURRENCY") for w in euro.einvoice_warnings)
