@@ -167,15 +167,19 @@ class ExportConfig(Config):
 )
 def period_exports(context: AssetExecutionContext, config: ExportConfig, warehouse: WarehouseResource):
     now = datetime.now(timezone.utc)
+    skipped: list = []
     exports = [
         export
         for company_id in BILLING_COMPANIES
-        for export in export_periods(warehouse.connect, company_id, invoices_dir(), now, config.periods or None)
+        for export in export_periods(warehouse.connect, company_id, invoices_dir(), now, config.periods or None, skipped)
     ]
+    for problem in skipped:
+        context.log.warning(f"{problem.company_id}: period not exported: {problem.invoice_number}: {problem.reason}")
     return Output(
         None,
         metadata={
             "periods_exported": len(exports),
+            "periods_not_exported_because": MetadataValue.json({f"{p.company_id} {p.invoice_number}": p.reason for p in skipped[:20]}),
             "exports": MetadataValue.md(
                 "\n".join(["| company | period | documents | file |", "|---|---|---|---|"]
                           + [f"| {e.company_id} | {e.billing_period} | {e.documents} | {e.export_path.name} |" for e in exports])

@@ -104,11 +104,20 @@ class PeriodExport:
     accounting_path: Path
 
 
-def export_periods(connect: ConnectionFactory, company_id: str, out_dir: Path, now: datetime, periods: list[str] | None = None) -> list[PeriodExport]:
+def export_periods(
+    connect: ConnectionFactory,
+    company_id: str,
+    out_dir: Path,
+    now: datetime,
+    periods: list[str] | None = None,
+    skipped: list[ViewProblem] | None = None,
+) -> list[PeriodExport]:
     """Bulk export (zip of the documents' zips + accounting CSV + index) of every period whose rendered documents changed.
 
     `periods` forces those periods to be exported again. Files go to `<out_dir>/exports/<company>_<period>.zip`
-    and `<company>_<period>.accounting.csv`.
+    and `<company>_<period>.accounting.csv`. A period with a rendered document that can no longer be read (its
+    bank account became invalid ...) is not exported, so a complete earlier export is never replaced by an
+    incomplete one: its problems are appended to `skipped`.
     """
     exports: list[PeriodExport] = []
     with connect() as connection:
@@ -128,8 +137,12 @@ def export_periods(connect: ConnectionFactory, company_id: str, out_dir: Path, n
                     [company_id, period],
                 ).fetchall()
             }
-            views, _ = load_invoice_views(connection, company_id, invoice_numbers=sorted(rendered))
-            prepared.append((period, [view for view in views if view.invoice_number in rendered], rendered))
+            views, problems = load_invoice_views(connection, company_id, invoice_numbers=sorted(rendered))
+            if problems:
+                if skipped is not None:
+                    skipped.extend(problems)
+                continue
+            prepared.append((period, views, rendered))
     for period, views, zips in prepared:
         target, accounting = write_period_export(views, zips, out_dir / "exports" / f"{company_id}_{period}.zip", now.date())
         exports.append(PeriodExport(company_id, period, len(views), target, accounting))
