@@ -289,6 +289,7 @@ def to_ubl(view: InvoiceView) -> bytes:
     _ubl_header(root, view, kind)
     _ubl_party(root, "AccountingSupplierParty", view.seller, seller=True, no_vat_ids=no_vat_ids)
     _ubl_party(root, "AccountingCustomerParty", view.buyer, seller=False, no_vat_ids=no_vat_ids)
+    _cbc(_cac(root, "Delivery"), "ActualDeliveryDate", view.period_end.isoformat())  # BT-72, as in the CII document
     _ubl_payment_means(root, view)
     _ubl_tax_total(root, view)
     _ubl_monetary_total(root, view)
@@ -428,6 +429,8 @@ def to_cii(view: InvoiceView) -> bytes:
     for line in view.lines:
         _cii_line(transaction, line)
     _cii_agreement(transaction, view)
-    _ram(transaction, "ApplicableHeaderTradeDelivery")
+    delivery = _ram(transaction, "ApplicableHeaderTradeDelivery")
+    # BT-72 actual delivery date: a continuous supply is delivered through the period; its last day
+    _cii_date(_ram(delivery, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime", view.period_end)
     _cii_settlement(transaction, view)
     return _serialise(root)
