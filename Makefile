@@ -31,7 +31,7 @@ INVOICING_ASSETS := key:"invoicing/*"
 PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS) or $(MODEL_SELECTION_ASSET) or $(BILLING_PARTITIONED) or $(INVOICING_ASSETS))
 # After billing: the sample bank's statements are ingested and matched, then penalties, then the billing marts.
 PAYMENT_ASSETS := key:"raw/bank_statement_lines" or key:"staging/stg_bank__statement_lines" or key:"billing/payment_allocations" or key:"billing/payment_queue"
-BILLING_MARTS := (key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ($(BILLING_PARTITIONED) or $(PAYMENT_ASSETS))
+BILLING_MARTS := (key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ($(BILLING_PARTITIONED) or $(PAYMENT_ASSETS) or $(INVOICING_ASSETS))
 FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+
 
 .PHONY: run test dev manifest sample system-check bench bench-forecast bench-billing bench-invoices docs clean help

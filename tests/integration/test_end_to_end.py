@@ -563,7 +563,7 @@ PAYMENT_SELECTION = (
     'or key:"billing/payment_queue"'
 )
 BILLING_MARTS_SELECTION = (
-    f'(key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ({BILLING_PARTITIONED} or {PAYMENT_SELECTION})'
+    f'(key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ({BILLING_PARTITIONED} or {PAYMENT_SELECTION} or {INVOICING_SELECTION})'
 )
 SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 
