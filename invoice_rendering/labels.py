@@ -184,6 +184,30 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+# Line titles by charge type (billing.invoice_lines.charge_type). The billing engine writes each line's
+# description in English with its particulars (product, quota, DSO); a document in another language shows
+# the charge type in its language as the title and the engine's description below it.
+CHARGE_TYPES: Mapping[str, Mapping[str, str]] = {
+    "ro": {
+        "energy": "Energie electrică activă",
+        "network_fee": "Tarif de rețea",
+        "reactive_energy": "Energie reactivă",
+        "excise": "Acciză",
+        "green_certificates": "Certificate verzi",
+        "deviation": "Abatere de la cantitatea contractată",
+        "penalty_interest": "Penalități de întârziere",
+    },
+    "bg": {
+        "energy": "Активна електрическа енергия",
+        "network_fee": "Мрежови услуги",
+        "reactive_energy": "Реактивна енергия",
+        "excise": "Акциз",
+        "green_certificates": "Зелени сертификати",
+        "deviation": "Отклонение от заявеното количество",
+        "penalty_interest": "Лихва за забава",
+    },
+}
+
 _REFERENCE_KEYS = set(LABELS["en"])
 for _language, _labels in LABELS.items():
     if set(_labels) != _REFERENCE_KEYS:
@@ -191,3 +215,8 @@ for _language, _labels in LABELS.items():
             f"invoice labels for {_language!r} differ from English: "
             f"missing {sorted(_REFERENCE_KEYS - set(_labels))}, extra {sorted(set(_labels) - _REFERENCE_KEYS)}"
         )
+
+
+def line_title(language: str, charge_type: str) -> str | None:
+    """The charge type's title in `language`, or None when the engine's (English) description is the title."""
+    return CHARGE_TYPES.get(language, {}).get(charge_type)

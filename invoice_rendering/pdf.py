@@ -29,7 +29,7 @@ from weasyprint.text.fonts import FontConfiguration
 from invoice_rendering import formatting
 from invoice_rendering.chart import daily_bars_svg
 from invoice_rendering.invoice_view import InvoiceView
-from invoice_rendering.labels import LABELS
+from invoice_rendering.labels import LABELS, line_title
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 INVOICE_TEMPLATE = "invoice/invoice.html.j2"
@@ -122,6 +122,7 @@ class InvoiceRenderer:
             lstrip_blocks=True,
         )
         self.environment.filters["iban_groups"] = formatting.iban_groups
+        self.environment.globals["line_title"] = line_title
         self.font_config = FontConfiguration()
         self._base_css = CSS(filename=str(templates_dir / "invoice" / "invoice.css"), font_config=self.font_config)
         self._stylesheets: dict[str, list[CSS]] = {}

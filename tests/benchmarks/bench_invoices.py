@@ -29,7 +29,7 @@ from weasyprint import HTML
 from invoice_rendering import formatting
 from invoice_rendering.documents import default_workers, write_pdfs
 from invoice_rendering.invoice_view import InvoiceView
-from invoice_rendering.labels import LABELS
+from invoice_rendering.labels import LABELS, line_title
 from invoice_rendering.pdf import INVOICE_TEMPLATE, TEMPLATES_DIR, _charts, _Formatter, _identifier, _source_date, _with_created_date, document_title
 from tests.benchmarks.bench_pipeline import save_report
 from tests.invoice_samples import all_samples, numbered_copies
@@ -48,6 +48,7 @@ def naive_pdf(view: InvoiceView) -> bytes:
     """The naive loop's body: a new Jinja2 environment, HTML and stylesheets parsed again, default font configuration."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters["iban_groups"] = formatting.iban_groups
+    environment.globals["line_title"] = line_title
     template = environment.select_template([f"invoice/{view.company_id}/invoice.html.j2", INVOICE_TEMPLATE])
     formatter = _Formatter(view.language, view.currency)
     source = template.render(

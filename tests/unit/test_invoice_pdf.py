@@ -417,3 +417,23 @@ def test_facturx_pdf_shows_the_same_pages_as_the_plain_one(facturx_pdfs, pdfs):
         hybrid = pypdf.PdfReader(io.BytesIO(facturx_pdfs[number][0]))
         assert len(hybrid.pages) == len(plain.pages)
         assert _plain(hybrid.pages[0].extract_text()) == _plain(plain.pages[0].extract_text())
+
+
+def test_line_titles_are_in_the_documents_language_with_the_engines_description_below(pdfs):
+    """The billing engine describes lines in English; a Romanian or Bulgarian document titles each line by its
+    charge type in its own language and keeps the engine's particulars under it; an English one shows them as is."""
+    romanian = _text(pdfs["VBR00000123"], 1, 1)
+    assert "Energie electrică activă" in romanian and "Active energy, fixed price" in romanian
+    assert "Tarif de rețea" in romanian and "Certificate verzi" in romanian
+    bulgarian = _text(pdfs["0000000042"], 1, 1)
+    assert "Активна електрическа енергия" in bulgarian
+    english = _text(pdfs["VBR00000124"], 1, 1)
+    assert "Deviation outside the tolerance band" in english and "Abatere" not in english
+
+
+def test_every_charge_type_of_the_ledger_has_a_title_in_each_translated_language():
+    from invoice_rendering.labels import CHARGE_TYPES
+
+    ledger_charge_types = {"energy", "network_fee", "reactive_energy", "excise", "green_certificates", "deviation", "penalty_interest"}
+    for language, titles in CHARGE_TYPES.items():
+        assert set(titles) == ledger_charge_types, language
