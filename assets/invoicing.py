@@ -7,6 +7,7 @@ consumption CSV, per-invoice zip) and checks every e-invoice against the EN 1693
 changed; the delivery assets e-mail each document once and remind customers of due and overdue ones.
 """
 
+from collections import Counter
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -23,10 +24,8 @@ from dagster import (
 )
 
 from invoice_rendering.delivery import SmtpSettings
-from invoice_rendering.delivery_ledger import create_delivery_tables
-from invoice_rendering.delivery_run import UNDELIVERED_SQL, deliver_documents, load_open_items, send_notices
+from invoice_rendering.delivery_run import deliver_documents, load_open_items, send_notices, undelivered_count
 from invoice_rendering.render_run import export_periods, render_pending
-from invoice_rendering.rendering_ledger import create_invoice_files_table
 from orchestration.partitions import BILLING_COMPANIES
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 from voltbill.paths import outputs_dir
@@ -103,10 +102,7 @@ def invoice_files(context: AssetExecutionContext, config: RenderConfig, warehous
             context.log.error(f"{failed.company_id} {failed.invoice_number}: rendering failed: {failed.error}")
     invalid = [r for s in summaries for r in s.invalid_einvoices]
     unrendered = sum(len(s.failed) + len(s.not_renderable) for s in summaries)
-    warnings: dict[str, int] = {}
-    for summary in summaries:
-        for text, count in summary.warnings.items():
-            warnings[text] = warnings.get(text, 0) + count
+    warnings = sum((summary.warnings for summary in summaries), Counter())
     yield Output(
         None,
         metadata={
@@ -116,7 +112,7 @@ def invoice_files(context: AssetExecutionContext, config: RenderConfig, warehous
             "not_rendered": unrendered,
             "rendered_by_company_period": MetadataValue.json({s.company_id: dict(sorted(s.by_period.items())) for s in summaries}),
             "problems": MetadataValue.md("\n\n".join(f"**{s.company_id}**\n\n{_problems_table(s)}" for s in summaries)),
-            "einvoice_warnings": MetadataValue.json(warnings),
+            "einvoice_warnings": MetadataValue.json(dict(warnings)),
             "output_folder": MetadataValue.path(str(invoices_dir())),
         },
     )
@@ -201,14 +197,14 @@ def _not_configured(what: str, waiting: int) -> Output:
     return Output(None, metadata={"smtp_configured": False, "waiting": waiting, "note": context_text})
 
 
-def _delivery_check(name: str, report) -> AssetCheckResult:
-    problems = report.failed + report.gave_up + report.no_address
-    return AssetCheckResult(
-        check_name=name,
-        passed=problems == 0,
-        severity=AssetCheckSeverity.WARN,
-        metadata={key: value for key, value in report.as_metadata().items()},
-    )
+def _delivery_check(name: str, reports: dict) -> AssetCheckResult:
+    """Warn when any report (by metadata prefix) has failed, given-up or address-less messages."""
+    problems = sum(report.failed + report.gave_up + report.no_address for report in reports.values())
+    return AssetCheckResult(check_name=name, passed=problems == 0, severity=AssetCheckSeverity.WARN, metadata=_report_metadata(reports))
+
+
+def _report_metadata(reports: dict) -> dict:
+    return {f"{prefix}{key}": value for prefix, report in reports.items() for key, value in report.as_metadata().items()}
 
 
 INVOICE_DELIVERIES = AssetKey(["invoicing", "invoice_deliveries"])
@@ -233,9 +229,7 @@ def invoice_deliveries(context: AssetExecutionContext, config: DeliveryConfig, w
     issued_since = date.fromisoformat(config.issued_since) if config.issued_since else None
     with warehouse.connect() as connection:
         if settings is None:
-            create_invoice_files_table(connection)
-            create_delivery_tables(connection)
-            waiting = len(connection.execute(UNDELIVERED_SQL, {"issued_since": issued_since}).fetchall())
+            waiting = undelivered_count(connection, issued_since)
             yield _not_configured("documents", waiting)
             yield AssetCheckResult(check_name="deliveries_ok", passed=True, metadata={"smtp_configured": False, "waiting": waiting})
             return
@@ -243,7 +237,7 @@ def invoice_deliveries(context: AssetExecutionContext, config: DeliveryConfig, w
     for failure in report.failures:
         context.log.warning(f"{failure.company_id} {failure.invoice_number}: not delivered to {failure.recipient}: {failure.error}")
     yield Output(None, metadata={"smtp_configured": True, **report.as_metadata()})
-    yield _delivery_check("deliveries_ok", report)
+    yield _delivery_check("deliveries_ok", {"": report})
 
 
 class NoticeConfig(Config):
@@ -274,10 +268,9 @@ def payment_notices(context: AssetExecutionContext, config: NoticeConfig, wareho
             yield AssetCheckResult(check_name="notices_ok", passed=True, metadata={"smtp_configured": False})
             return
         run = send_notices(connection, settings, datetime.now(timezone.utc), config.days_before_due)
-    merged = {f"reminders_{k}": v for k, v in run.reminders.as_metadata().items()} | {f"overdue_{k}": v for k, v in run.overdue.as_metadata().items()}
-    yield Output(None, metadata={"as_of_date": str(run.as_of_date), "open_items": run.open_items, **merged})
-    problems = sum(r.failed + r.gave_up + r.no_address for r in (run.reminders, run.overdue))
-    yield AssetCheckResult(check_name="notices_ok", passed=problems == 0, severity=AssetCheckSeverity.WARN, metadata=merged)
+    reports = {"reminders_": run.reminders, "overdue_": run.overdue}
+    yield Output(None, metadata={"as_of_date": str(run.as_of_date), "open_items": run.open_items, **_report_metadata(reports)})
+    yield _delivery_check("notices_ok", reports)
 
 
 INVOICING_ASSETS = [invoice_files, period_exports, invoice_deliveries, payment_notices]

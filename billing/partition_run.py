@@ -43,7 +43,6 @@ from billing.register import InvoiceDraft, IssueOutcome, OutcomeStatus, content_
 from billing.warehouse_io import (
     SETTINGS_SQL,
     _dec,
-    _rows,
     _settings,
     company_country,
     ensure_series,
@@ -51,6 +50,7 @@ from billing.warehouse_io import (
     load_contract_months,
     load_issued_documents,
     load_reference_data,
+    query_rows,
     store_documents,
     store_recalculations,
     with_next_month_terms,
@@ -144,14 +144,14 @@ def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, c
     """
     credited = {
         row["corrects_invoice_number"]
-        for row in _rows(
+        for row in query_rows(
             connection,
             "select corrects_invoice_number from billing.invoice_documents where company_id = ? and contract_id = ? and invoice_type = 'credit_note'",
             [company_id, contract_id],
         )
     }
     standing: dict[str, tuple[str, Decimal]] = {}  # billing period -> (invoice number, kWh)
-    for row in _rows(
+    for row in query_rows(
         connection,
         """
         select billing_period, energy_kwh, invoice_number from billing.invoice_documents
@@ -166,7 +166,7 @@ def _year_certificates(connection: duckdb.DuckDBPyConnection, company_id: str, c
     numbers = sorted(number for number, _ in standing.values())
     lines = [
         InvoiceLine(row["description"], _dec(row["quantity"]), row["unit"], _dec(row["unit_price"]), row["vat_category"], _dec(row["vat_rate_pct"]))
-        for row in _rows(
+        for row in query_rows(
             connection,
             """
             select description, quantity, unit, unit_price, vat_category, vat_rate_pct
@@ -244,7 +244,7 @@ def bill_company_month(
     # recalculation values, with the number of the correction issued for them
     numbers = {
         row["invoice_key"]: row["invoice_number"]
-        for row in _rows(connection, "select invoice_key, invoice_number from billing.issued_invoices where company_id = ?", [company_id])
+        for row in query_rows(connection, "select invoice_key, invoice_number from billing.issued_invoices where company_id = ?", [company_id])
     }
     store_recalculations(
         connection, company_id,
@@ -303,7 +303,7 @@ def reference_rate_periods(connection: duckdb.DuckDBPyConnection, rate_code: str
     def periods(code: str) -> list[RatePeriod]:
         return [
             RatePeriod(row["valid_from"], _dec(row["rate_pct"]))
-            for row in _rows(connection, "select valid_from, rate_pct from reference.reference_interest_rates where rate_code = ? order by valid_from", [code])
+            for row in query_rows(connection, "select valid_from, rate_pct from reference.reference_interest_rates where rate_code = ? order by valid_from", [code])
         ]
 
     own = periods(rate_code)
@@ -348,7 +348,7 @@ def penalize_company_month(
     as_of = issue_date_for(month, billing_day)
     result = PartitionResult(company_id, month, as_of)
     key_prefix = f"penalty/{month}/"
-    documents = _rows(
+    documents = query_rows(
         connection,
         """
         select invoice_number, contract_id, customer_id, currency, due_date, grace_days, amount_due, invoice_type
@@ -359,14 +359,14 @@ def penalize_company_month(
         [company_id, as_of],
     )
     payments: dict[str, list[Payment]] = defaultdict(list)
-    for row in _rows(
+    for row in query_rows(
         connection,
         "select invoice_number, value_date, amount from billing.payment_allocations where company_id = ? and invoice_number is not null and value_date <= ?",
         [company_id, as_of],
     ):
         payments[row["invoice_number"]].append(Payment(row["value_date"], _dec(row["amount"])))
     charged_before: dict[str, Decimal] = defaultdict(Decimal)
-    for row in _rows(
+    for row in query_rows(
         connection,
         """
         select l.charged_invoice_number, l.net_amount
@@ -424,9 +424,9 @@ def penalize_company_month(
 
 def _penalty_settings(connection: duckdb.DuckDBPyConnection, company_id: str, as_of: date) -> dict[str, tuple]:
     """contract → (billing settings in force on as_of, a ContractMonth-like carrier of due-date terms)."""
-    settings = {row["contract_id"]: _settings(row) for row in _rows(connection, SETTINGS_SQL, [as_of])}
+    settings = {row["contract_id"]: _settings(row) for row in query_rows(connection, SETTINGS_SQL, [as_of])}
     carriers = {}
-    for row in _rows(
+    for row in query_rows(
         connection,
         """
         select c.contract_id, c.addendum_number, c.company_id, c.customer_id, cu.customer_class, co.country_code, co.market_timezone,

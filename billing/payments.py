@@ -25,7 +25,7 @@ from decimal import Decimal
 import duckdb
 
 from billing.payment_matching import MatchResult, OpenInvoice, StatementLine, match_payments, normalize_iban, normalize_reference
-from billing.warehouse_io import _dec, _rows
+from billing.warehouse_io import _dec, query_rows
 
 
 @dataclass
@@ -64,9 +64,9 @@ def match_all_statements(connection: duckdb.DuckDBPyConnection) -> MatchingSumma
     """Match every statement line of `staging.stg_bank__statement_lines`; replace the allocations and the queue."""
     accounts = {
         _iban(row["iban"]): row["company_id"]
-        for row in _rows(connection, "select iban, company_id from reference.company_bank_accounts")
+        for row in query_rows(connection, "select iban, company_id from reference.company_bank_accounts")
     }
-    statement_rows = _rows(
+    statement_rows = query_rows(
         connection,
         """
         select statement_id, line_number, account_iban, booking_date, value_date, cast(amount as decimal(18, 2)) as amount,
@@ -75,7 +75,7 @@ def match_all_statements(connection: duckdb.DuckDBPyConnection) -> MatchingSumma
         order by booking_date, statement_id, line_number
         """,
     )
-    documents = _rows(
+    documents = query_rows(
         connection,
         """
         select company_id, invoice_number, customer_id, currency, issue_date, due_date, amount_due, payment_reference

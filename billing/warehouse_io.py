@@ -12,7 +12,7 @@ through a float. The ledger tables are in `billing.ledger_tables`; writes are in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -38,8 +38,9 @@ from billing.register import IssueOutcome, RegisterError, UnknownSeriesError, co
 Row = dict[str, Any]
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
-    cursor = connection.execute(sql, list(parameters))
+def query_rows(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
+    """The query's rows as dicts by column name; positional (`?`) or named (`$name`) parameters."""
+    cursor = connection.execute(sql, parameters if isinstance(parameters, Mapping) else list(parameters))
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, values)) for values in cursor.fetchall()]
 
@@ -64,7 +65,7 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 def ensure_series(connection: duckdb.DuckDBPyConnection, company_id: str) -> str:
     """The company's invoice series from the `invoice_series` seed, configured in the register if new."""
-    rows = _rows(connection, "select series, coalesce(prefix, '') as prefix, digits, first_number from reference.invoice_series where company_id = ?", [company_id])
+    rows = query_rows(connection, "select series, coalesce(prefix, '') as prefix, digits, first_number from reference.invoice_series where company_id = ?", [company_id])
     if len(rows) != 1:
         raise ValueError(f"reference.invoice_series needs exactly one series for company {company_id}, found {len(rows)}")
     row = rows[0]
@@ -179,21 +180,21 @@ def _settings(row: Row | None) -> BillingSettings:
 def load_contract_months(connection: duckdb.DuckDBPyConnection, company_id: str, month: str) -> list[ContractMonth]:
     """Every contract of the company with consumption in the month, with what pricing needs."""
     first, last = month_bounds(month)
-    base = _rows(connection, CONTRACT_MONTHS_SQL, [company_id, first])
+    base = query_rows(connection, CONTRACT_MONTHS_SQL, [company_id, first])
     if not base:
         return []
-    reactive = {row["contract_id"]: row for row in _rows(connection, REACTIVE_SQL, [company_id, first])}
+    reactive = {row["contract_id"]: row for row in query_rows(connection, REACTIVE_SQL, [company_id, first])}
     points = POINTS_SQL  # inlined as a CTE: its two parameters come first in each query below
     zones: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for row in _rows(connection, ZONES_SQL.format(points=points), [company_id, first, first, last]):
+    for row in query_rows(connection, ZONES_SQL.format(points=points), [company_id, first, first, last]):
         zones[row["contract_id"]][row["tariff_zone"]] = _dec(row["energy_kwh"])
     index_contracts = [row["contract_id"] for row in base if row["product_code"] == "INDEX"]
     hours: dict[str, dict[datetime, Decimal]] = defaultdict(dict)
     if index_contracts:
-        for row in _rows(connection, HOURS_SQL.format(points=points), [company_id, first, first, last, index_contracts]):
+        for row in query_rows(connection, HOURS_SQL.format(points=points), [company_id, first, first, last, index_contracts]):
             hours[row["contract_id"]][row["hour_start_utc"].astimezone(timezone.utc)] = _dec(row["energy_kwh"])
     fees: dict[str, list[NetworkFee]] = defaultdict(list)
-    for row in _rows(connection, FEES_SQL.format(points=points), [company_id, first, first]):
+    for row in query_rows(connection, FEES_SQL.format(points=points), [company_id, first, first]):
         fees[row["contract_id"]].append(
             NetworkFee(
                 fee_code=row["fee_code"], quantity=row["quantity"], unit=row["unit"], unit_price=row["unit_price"],
@@ -201,10 +202,10 @@ def load_contract_months(connection: duckdb.DuckDBPyConnection, company_id: str,
                 metering_point_id=row["metering_point_id"] or "",
             )
         )
-    settings = {row["contract_id"]: row for row in _rows(connection, SETTINGS_SQL, [last])}
+    settings = {row["contract_id"]: row for row in query_rows(connection, SETTINGS_SQL, [last])}
     estimates = {
         row["contract_id"]: _dec(row["estimated_kwh"])
-        for row in _rows(
+        for row in query_rows(
             connection,
             "select contract_id, cast(estimated_kwh as decimal(18, 3)) as estimated_kwh from staging.stg_crm__customer_estimates where estimate_month = ?",
             [date.fromisoformat(f"{next_month(month)}-01")],
@@ -264,8 +265,8 @@ def with_next_month_terms(connection: duckdb.DuckDBPyConnection, contracts: list
         return {}
     first_next = date.fromisoformat(f"{next_month(month)}-01")
     company_id = contracts[0].company_id
-    versions = {row["contract_id"]: row for row in _rows(connection, NEXT_TERMS_SQL, [company_id, first_next, first_next])}
-    settings = {row["contract_id"]: row for row in _rows(connection, SETTINGS_SQL, [first_next])}
+    versions = {row["contract_id"]: row for row in query_rows(connection, NEXT_TERMS_SQL, [company_id, first_next, first_next])}
+    settings = {row["contract_id"]: row for row in query_rows(connection, SETTINGS_SQL, [first_next])}
     result = {}
     for contract in contracts:
         row = versions.get(contract.contract_id)
@@ -295,7 +296,7 @@ def load_reference_data(
     first, last = month_bounds(month)
     excise = {
         (row["country_code"], row["customer_class"], row["currency"]): (_dec(row["rate_per_mwh"]), _dec(row["exempt_share_pct"]))
-        for row in _rows(
+        for row in query_rows(
             connection,
             "select * from reference.excise_rates where country_code = ? and valid_from <= ? and (valid_to is null or valid_to >= ?)",
             [country_code, first, first],
@@ -303,7 +304,7 @@ def load_reference_data(
     }
     reactive = {
         (row["market_code"], row["currency"]): _dec(row["price_per_kvarh"])
-        for row in _rows(
+        for row in query_rows(
             connection,
             "select * from reference.reactive_energy_prices where market_code = ? and valid_from <= ? and (valid_to is null or valid_to >= ?)",
             [country_code, first, first],
@@ -315,7 +316,7 @@ def load_reference_data(
     prices: dict[datetime, list[tuple[Decimal, str]]] = defaultdict(list)
     window_start = datetime.combine(first - timedelta(days=1), datetime.min.time(), timezone.utc)
     window_end = datetime.combine(last + timedelta(days=2), datetime.min.time(), timezone.utc)
-    for row in _rows(
+    for row in query_rows(
         connection,
         """
         select period_start_utc, period_minutes, cast(price_per_mwh as decimal(18, 6)) as price_per_mwh, currency
@@ -346,12 +347,12 @@ def load_green_certificate_quotas(connection: duckdb.DuckDBPyConnection, country
             final_quota=_dec(row["final_quota_gc_per_mwh"]),
             final_published_on=row["final_quota_published_on"],
         )
-        for row in _rows(connection, "select * from reference.green_certificate_quotas where market_code = ? order by year", [country_code])
+        for row in query_rows(connection, "select * from reference.green_certificate_quotas where market_code = ? order by year", [country_code])
     ]
 
 
 def company_country(connection: duckdb.DuckDBPyConnection, company_id: str) -> str:
-    rows = _rows(connection, "select country_code from marts.dim_companies where company_id = ?", [company_id])
+    rows = query_rows(connection, "select country_code from marts.dim_companies where company_id = ?", [company_id])
     if not rows:
         raise ValueError(f"company {company_id} is not in marts.dim_companies")
     return str(rows[0]["country_code"])
@@ -367,7 +368,7 @@ def load_issued_documents(
     prefixes = sorted(set(key_prefixes))
     if not prefixes:
         return {}
-    rows = _rows(
+    rows = query_rows(
         connection,
         """
         select d.invoice_key, d.invoice_number, d.document_json, d.issue_date,
@@ -389,7 +390,7 @@ def issued_hashes(connection: duckdb.DuckDBPyConnection, company_id: str, keys: 
     keys = sorted(set(keys))
     if not keys:
         return {}
-    rows = _rows(
+    rows = query_rows(
         connection,
         "select invoice_key, content_hash from billing.issued_invoices where company_id = ? and invoice_key in (select unnest(?::varchar[]))",
         [company_id, keys],

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from billing.warehouse_io import query_rows
 from invoice_rendering.delivery import SmtpSettings, invoice_outgoing
 from invoice_rendering.delivery_ledger import DeliveryReport, create_delivery_tables, deliver
 from invoice_rendering.invoice_view import LANGUAGES
@@ -65,6 +66,13 @@ def _attachments(out_dir: Path, pdf_path: str, ubl_path: str, cii_path: str):
     return read
 
 
+def undelivered_count(connection: duckdb.DuckDBPyConnection, issued_since: date | None = None) -> int:
+    """How many rendered documents (issued on or after `issued_since`) are still to be e-mailed."""
+    create_invoice_files_table(connection)
+    create_delivery_tables(connection)
+    return len(connection.execute(UNDELIVERED_SQL, {"issued_since": issued_since}).fetchall())
+
+
 def deliver_documents(
     connection: duckdb.DuckDBPyConnection, out_dir: Path, settings: SmtpSettings, now: datetime, issued_since: date | None = None
 ) -> DeliveryReport:
@@ -91,11 +99,8 @@ class NoticeRun:
 
 def load_open_items(connection: duckdb.DuckDBPyConnection) -> tuple[date | None, list[OpenItem]]:
     """The receivables mart's open items as notification records, and its as-of date."""
-    cursor = connection.execute(OPEN_ITEMS_SQL)
-    names = [column[0] for column in cursor.description]
     items, as_of = [], None
-    for values in cursor.fetchall():
-        row = dict(zip(names, values, strict=True))
+    for row in query_rows(connection, OPEN_ITEMS_SQL):
         as_of = row["as_of_date"]
         language = row["invoice_language"] if row["invoice_language"] in LANGUAGES else DEFAULT_LANGUAGE.get(row["country_code"], "en")
         items.append(

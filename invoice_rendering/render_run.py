@@ -16,7 +16,7 @@ import duckdb
 
 from invoice_rendering.documents import RenderedDocument, render_documents
 from invoice_rendering.exports import write_period_export
-from invoice_rendering.rendering_ledger import create_invoice_files_table, documents_to_render, record_rendered
+from invoice_rendering.rendering_ledger import create_invoice_files_table, documents_to_render, record_rendered, rendered_zips
 from invoice_rendering.warehouse_views import ViewProblem, load_invoice_views
 
 ConnectionFactory = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
@@ -130,13 +130,7 @@ def export_periods(
         ]
         prepared = []
         for period in stale:
-            rendered = {
-                number: out_dir / path
-                for number, path in connection.execute(
-                    "select invoice_number, zip_path from invoicing.invoice_files where company_id = ? and billing_period = ? and status = 'rendered'",
-                    [company_id, period],
-                ).fetchall()
-            }
+            rendered = {number: out_dir / path for number, path in rendered_zips(connection, company_id, period).items()}
             views, problems = load_invoice_views(connection, company_id, invoice_numbers=sorted(rendered))
             if problems:
                 if skipped is not None:

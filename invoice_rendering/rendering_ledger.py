@@ -63,6 +63,17 @@ def documents_to_render(connection: duckdb.DuckDBPyConnection, company_id: str, 
     return pending
 
 
+def rendered_zips(connection: duckdb.DuckDBPyConnection, company_id: str, billing_period: str) -> dict[str, str]:
+    """Invoice number -> zip file (relative to the invoices folder) of the period's rendered documents."""
+    return dict(
+        connection.execute(
+            "select invoice_number, zip_path from invoicing.invoice_files "
+            "where company_id = ? and billing_period = ? and status = 'rendered'",
+            [company_id, billing_period],
+        ).fetchall()
+    )
+
+
 def record_rendered(connection: duckdb.DuckDBPyConnection, results: Iterable[RenderedDocument], now: datetime, run_id: str | None) -> None:
     """Upsert one row per document rendered (or failed) in this run; attempts count every try."""
     rows = [

@@ -21,6 +21,7 @@ import duckdb
 from stdnum import iban as iban_check
 
 from billing.invoice_math import DEFAULT_EXEMPTION_REASONS, VatCategory
+from billing.warehouse_io import query_rows
 from invoice_rendering.invoice_view import (
     LANGUAGES,
     BankAccount,
@@ -137,6 +138,8 @@ order by 1, 2
 """
 
 DEFAULT_LANGUAGE = {"RO": "ro", "BG": "bg"}
+# Documents about metered consumption: their annex shows the period's daily values.
+METERED_TYPES = frozenset({"regularisation", "deviation", "credit_note"})
 
 
 @dataclass(frozen=True)
@@ -158,16 +161,10 @@ def billing_period_dates(period: str) -> tuple[date, date]:
     raise ValueError(f"unknown billing period label {period!r}; expected YYYY-MM or YYYY")
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, sql: str, parameters: dict) -> list[dict]:
-    cursor = connection.execute(sql, parameters)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _bank_accounts(connection, company_id: str) -> dict[str, BankAccount | str]:
     """Default account per currency, or the reason it cannot be printed."""
     accounts: dict[str, BankAccount | str] = {}
-    for row in _rows(connection, ACCOUNTS_SQL, {"company_id": company_id}):
+    for row in query_rows(connection, ACCOUNTS_SQL, {"company_id": company_id}):
         compact = iban_check.compact(row["iban"] or "")
         try:
             iban_check.validate(compact)
@@ -182,7 +179,7 @@ def _bank_accounts(connection, company_id: str) -> dict[str, BankAccount | str]:
 
 
 def _seller(connection, company_id: str) -> Party:
-    rows = _rows(connection, SELLER_SQL, {"company_id": company_id})
+    rows = query_rows(connection, SELLER_SQL, {"company_id": company_id})
     if not rows:
         raise ValueError(f"company {company_id!r} is not in marts.dim_companies")
     row = rows[0]
@@ -208,23 +205,23 @@ def load_invoice_views(
 ) -> tuple[list[InvoiceView], list[ViewProblem]]:
     """The company's issued documents (of one period, or the numbers given) as views, and the ones that cannot be shown."""
     selector = {"company_id": company_id, "billing_period": billing_period, "invoice_numbers": list(invoice_numbers) if invoice_numbers is not None else None}
-    documents = _rows(connection, DOCUMENTS_SQL, selector)
+    documents = query_rows(connection, DOCUMENTS_SQL, selector)
     if not documents:
         return [], []
     numbers = [row["invoice_number"] for row in documents]
     scope = {"company_id": company_id, "invoice_numbers": numbers}
     lines: dict[str, list[Line]] = defaultdict(list)
-    for row in _rows(connection, LINES_SQL, scope):
+    for row in query_rows(connection, LINES_SQL, scope):
         lines[row.pop("invoice_number")].append(Line(**row))
     groups: dict[str, list[VatGroup]] = defaultdict(list)
-    for row in _rows(connection, VAT_GROUPS_SQL, scope):
+    for row in query_rows(connection, VAT_GROUPS_SQL, scope):
         groups[row.pop("invoice_number")].append(VatGroup(exemption_reason=None, **row))
     seller = _seller(connection, company_id)
     accounts = _bank_accounts(connection, company_id)
     customer_ids = sorted({row["customer_id"] for row in documents})
-    buyers = {row["customer_id"]: row for row in _rows(connection, BUYERS_SQL, {"company_id": company_id, "customer_ids": customer_ids})}
+    buyers = {row["customer_id"]: row for row in query_rows(connection, BUYERS_SQL, {"company_id": company_id, "customer_ids": customer_ids})}
     contract_ids = sorted({row["contract_id"] for row in documents if row["contract_id"]})
-    contacts = {row["contract_id"]: row for row in _rows(connection, CONTACTS_SQL, {"company_id": company_id, "contract_ids": contract_ids})}
+    contacts = {row["contract_id"]: row for row in query_rows(connection, CONTACTS_SQL, {"company_id": company_id, "contract_ids": contract_ids})}
     points = _points(connection, company_id, documents)
     daily = _daily(connection, documents, points)
 
@@ -302,10 +299,6 @@ def load_invoice_views(
     return views, problems
 
 
-# Documents about metered consumption: their annex shows the period's daily values.
-METERED_TYPES = frozenset({"regularisation", "deviation", "credit_note"})
-
-
 def _with_reason(group: VatGroup) -> VatGroup:
     """BT-120: the register prices exempt and out-of-scope lines with the engine's standard reasons."""
     reason = DEFAULT_EXEMPTION_REASONS.get(VatCategory(group.vat_category))
@@ -323,7 +316,7 @@ def _points(connection, company_id: str, documents: list[dict]) -> dict[tuple[st
         return {}
     parameters = {"company_id": company_id, "contract_ids": [c for c, _ in wanted], "months": [m for _, m in wanted]}
     points: dict[tuple[str, str], list[MeteringPoint]] = defaultdict(list)
-    for row in _rows(connection, POINTS_SQL, parameters):
+    for row in query_rows(connection, POINTS_SQL, parameters):
         energy = row["recalculated_kwh"] if row["recalculated_kwh"] is not None else row["achieved_kwh"]
         points[(row["contract_id"], row["billing_period"])].append(
             MeteringPoint(row["metering_point_id"], row["location_name"], row["address"], row["city"], energy)
@@ -352,6 +345,6 @@ def _daily(connection, documents: list[dict], points: dict) -> dict[str, list[Da
     ids = sorted(spans)
     parameters = {"points": ids, "starts": [spans[i][0] for i in ids], "ends": [spans[i][1] for i in ids]}
     daily: dict[str, list[DailyConsumption]] = defaultdict(list)
-    for row in _rows(connection, DAILY_SQL, parameters):
+    for row in query_rows(connection, DAILY_SQL, parameters):
         daily[row["metering_point_id"]].append(DailyConsumption(row["metering_point_id"], row["local_date"], Decimal(row["energy_kwh"])))
     return daily

@@ -194,19 +194,14 @@ def _export_invoices(args: argparse.Namespace) -> int:
     import duckdb
 
     from invoice_rendering.exports import write_period_export
+    from invoice_rendering.rendering_ledger import rendered_zips
     from invoice_rendering.warehouse_views import load_invoice_views
     from voltbill.paths import outputs_dir, warehouse_path
 
     invoices = outputs_dir() / "invoices"
     with duckdb.connect(str(warehouse_path()), read_only=True) as connection:
         try:
-            rendered = dict(
-                connection.execute(
-                    "select invoice_number, zip_path from invoicing.invoice_files "
-                    "where company_id = ? and billing_period = ? and status = 'rendered'",
-                    [args.company, args.period],
-                ).fetchall()
-            )
+            rendered = rendered_zips(connection, args.company, args.period)
         except duckdb.CatalogException:
             rendered = {}
         views, _ = load_invoice_views(connection, args.company, invoice_numbers=sorted(rendered)) if rendered else ([], [])
