@@ -27,8 +27,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
@@ -38,7 +37,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from invoice_rendering import formatting
-from invoice_rendering.invoice_view import LANGUAGES, InvoiceView
+from invoice_rendering.invoice_view import InvoiceView
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "email"
 
@@ -148,20 +147,7 @@ class OutgoingMessage:
         return (self.company_id, self.invoice_number, self.message_kind)
 
 
-# --- text: locale formatting and templates -------------------------------------------------------------
-
-
-def format_money(amount: Decimal, currency: str, language: str) -> str:
-    """An amount with its currency in the locale's style, e.g. `4.242,50 RON` (ro), `RON4,242.50` (en)."""
-    return formatting.money(amount, currency, language)
-
-
-def format_day(day: date, language: str) -> str:
-    """A date spelled out in the locale's long form, e.g. `20 aprilie 2026`."""
-    return formatting.long_day(day, language)
-
-
-format_iban = formatting.iban_groups
+# --- text: templates (figures formatted by invoice_rendering.formatting) ---------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -241,14 +227,14 @@ def invoice_context(view: InvoiceView) -> dict[str, Any]:
         "seller_name": view.seller.name,
         "seller_email": view.seller.email,
         "billing_period": view.billing_period,
-        "issue_date": format_day(view.issue_date, language),
-        "due_date": format_day(view.due_date, language),
+        "issue_date": formatting.long_day(view.issue_date, language),
+        "due_date": formatting.long_day(view.due_date, language),
         # pay: the customer owes; refund: the amount is credited/paid back; none: nothing to pay
         "settlement": "refund" if refund else ("pay" if view.amount_due > 0 else "none"),
-        "amount": format_money(abs(view.amount_due), view.currency, language),
-        "total_with_vat": format_money(view.total_with_vat, view.currency, language),
+        "amount": formatting.money(abs(view.amount_due), view.currency, language),
+        "total_with_vat": formatting.money(view.total_with_vat, view.currency, language),
         "payment_reference": view.payment_reference,
-        "iban": format_iban(view.bank_account.iban) if view.bank_account else None,
+        "iban": formatting.iban_groups(view.bank_account.iban) if view.bank_account else None,
         "bank_name": view.bank_account.bank_name if view.bank_account else None,
     }
 
@@ -260,18 +246,36 @@ def build_invoice_message(
     sent_at: datetime | None = None,
 ) -> EmailMessage:
     """The e-mail carrying one issued document to `view.customer_email`, in the document's language."""
-    if not view.customer_email:
-        raise ValueError(f"{view.company_id} {view.invoice_number}: the customer has no e-mail address")
-    subject, body = render_email_text(INVOICE, view.language, invoice_context(view))
+    return templated_message(
+        INVOICE, view.company_id, view.invoice_number, view.customer_email, view.language, invoice_context(view), settings,
+        sent_at, reply_to=view.seller.email, attachments=attachments,
+    )
+
+
+def templated_message(
+    kind: str,
+    company_id: str,
+    invoice_number: str,
+    recipient: str | None,
+    language: str,
+    context: Mapping[str, Any],
+    settings: SmtpSettings,
+    sent_at: datetime | None = None,
+    **extras: Any,
+) -> EmailMessage:
+    """The `kind` e-mail about one document: its template in `language`, its deterministic Message-ID;
+    `extras` (reply_to, attachments) go to `compose_message`."""
+    if not recipient:
+        raise ValueError(f"{company_id} {invoice_number}: the customer has no e-mail address")
+    subject, body = render_email_text(kind, language, context)
     return compose_message(
         settings=settings,
-        recipient=view.customer_email,
+        recipient=recipient,
         subject=subject,
         body=body,
-        message_id_value=message_id(view.company_id, view.invoice_number, INVOICE, settings.sender_domain),
+        message_id_value=message_id(company_id, invoice_number, kind, settings.sender_domain),
         sent_at=sent_at,
-        reply_to=view.seller.email,
-        attachments=attachments,
+        **extras,
     )
 
 

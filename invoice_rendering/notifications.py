@@ -21,16 +21,8 @@ from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
 
-from invoice_rendering.delivery import (
-    OutgoingMessage,
-    SmtpSettings,
-    compose_message,
-    format_day,
-    format_iban,
-    format_money,
-    message_id,
-    render_email_text,
-)
+from invoice_rendering import formatting
+from invoice_rendering.delivery import OutgoingMessage, SmtpSettings, templated_message
 from invoice_rendering.invoice_view import LANGUAGES
 
 DUE_REMINDER = "due_reminder"
@@ -87,10 +79,10 @@ def _context(item: OpenItem) -> dict[str, Any]:
     language = item.language
     return {
         "invoice_number": item.invoice_number,
-        "amount": format_money(item.open_amount, item.currency, language),
-        "due_date": format_day(item.due_date, language),
+        "amount": formatting.money(item.open_amount, item.currency, language),
+        "due_date": formatting.long_day(item.due_date, language),
         "payment_reference": item.payment_reference,
-        "iban": format_iban(item.iban) if item.iban else None,
+        "iban": formatting.iban_groups(item.iban) if item.iban else None,
         "seller_name": item.seller_name or DEFAULT_SIGNATURE,
     }
 
@@ -99,17 +91,7 @@ def build_notification(item: OpenItem, kind: str, settings: SmtpSettings, sent_a
     """The due_reminder or overdue_notice e-mail about `item`, in its language."""
     if kind not in (DUE_REMINDER, OVERDUE_NOTICE):
         raise ValueError(f"kind must be {DUE_REMINDER} or {OVERDUE_NOTICE}, not {kind!r}")
-    if not item.customer_email:
-        raise ValueError(f"{item.company_id} {item.invoice_number}: the customer has no e-mail address")
-    subject, body = render_email_text(kind, item.language, _context(item))
-    return compose_message(
-        settings=settings,
-        recipient=item.customer_email,
-        subject=subject,
-        body=body,
-        message_id_value=message_id(item.company_id, item.invoice_number, kind, settings.sender_domain),
-        sent_at=sent_at,
-    )
+    return templated_message(kind, item.company_id, item.invoice_number, item.customer_email, item.language, _context(item), settings, sent_at)
 
 
 def _outgoing(item: OpenItem, kind: str, settings: SmtpSettings) -> OutgoingMessage:

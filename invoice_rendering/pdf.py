@@ -33,7 +33,6 @@ from invoice_rendering.labels import LABELS, line_title
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 INVOICE_TEMPLATE = "invoice/invoice.html.j2"
-BASE_STYLESHEET = TEMPLATES_DIR / "invoice" / "invoice.css"
 FACTURX_FILENAME = "factur-x.xml"
 FACTURX_CONFORMANCE_LEVEL = "EN 16931"
 
@@ -109,64 +108,67 @@ def _add_to_xmp(extra_descriptions: bytes, document, pdf) -> None:
     metadata.stream = [packet[:closing] + extra_descriptions + packet[closing:]]
 
 
+def template_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    """The Jinja2 environment of the invoice templates (strict: a missing variable or label is an error)."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["iban_groups"] = formatting.iban_groups
+    environment.globals["line_title"] = line_title
+    return environment
+
+
+def document_html(environment: jinja2.Environment, view: InvoiceView) -> str:
+    """The document as HTML: the company's template when it has one, else the shared one; the PDF's creation
+    and modification dates fixed to the issue date (reproducible output)."""
+    template = environment.select_template([f"invoice/{view.company_id}/invoice.html.j2", INVOICE_TEMPLATE])
+    formatter = _Formatter(view.language, view.currency)
+    source = template.render(v=view, t=LABELS[view.language], f=formatter, charts=_charts(view, formatter), doc_title=document_title(view))
+    stamp = html.escape(_issue_instant(view).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    meta = f'<meta name="dcterms.created" content="{stamp}"><meta name="dcterms.modified" content="{stamp}">'
+    return source.replace("</head>", meta + "</head>", 1)
+
+
+def stylesheet_files(company_id: str, templates_dir: Path = TEMPLATES_DIR) -> list[Path]:
+    """The base stylesheet, then the company's own when it has one."""
+    company_css = templates_dir / "invoice" / company_id / "company.css"
+    return [templates_dir / "invoice" / "invoice.css", *([company_css] if company_css.exists() else [])]
+
+
 class InvoiceRenderer:
     """Renders invoice documents; create once and reuse (parsed templates, stylesheets, fonts are shared)."""
 
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
         self.templates_dir = templates_dir
-        self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(templates_dir),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.environment.filters["iban_groups"] = formatting.iban_groups
-        self.environment.globals["line_title"] = line_title
+        self.environment = template_environment(templates_dir)
         self.font_config = FontConfiguration()
-        self._base_css = CSS(filename=str(templates_dir / "invoice" / "invoice.css"), font_config=self.font_config)
         self._stylesheets: dict[str, list[CSS]] = {}
 
     def stylesheets(self, company_id: str) -> list[CSS]:
-        """The base stylesheet plus the company's own, parsed once per company."""
+        """The company's stylesheets (`stylesheet_files`), parsed once per company."""
         if company_id not in self._stylesheets:
-            sheets = [self._base_css]
-            company_css = self.templates_dir / "invoice" / company_id / "company.css"
-            if company_css.exists():
-                sheets.append(CSS(filename=str(company_css), font_config=self.font_config))
-            self._stylesheets[company_id] = sheets
+            self._stylesheets[company_id] = [
+                CSS(filename=str(path), font_config=self.font_config) for path in stylesheet_files(company_id, self.templates_dir)
+            ]
         return self._stylesheets[company_id]
 
     def html(self, view: InvoiceView) -> str:
-        """The document as HTML (the company's template when it has one, else the shared one)."""
-        template = self.environment.select_template([f"invoice/{view.company_id}/invoice.html.j2", INVOICE_TEMPLATE])
-        formatter = _Formatter(view.language, view.currency)
-        return template.render(
-            v=view,
-            t=LABELS[view.language],
-            f=formatter,
-            charts=_charts(view, formatter),
-            doc_title=document_title(view),
-            created=view.issue_date.isoformat(),
-        )
+        """The document as HTML (`document_html`)."""
+        return document_html(self.environment, view)
 
     def render(self, view: InvoiceView):
         """The laid-out WeasyPrint document (pages) of one invoice."""
-        source = _with_created_date(self.html(view), view)
-        return HTML(string=source, base_url=str(self.templates_dir)).render(
+        return HTML(string=self.html(view), base_url=str(self.templates_dir)).render(
             stylesheets=self.stylesheets(view.company_id), font_config=self.font_config
         )
 
     def pdf_bytes(self, view: InvoiceView, facturx_xml: bytes | None = None) -> bytes:
         """The PDF of one invoice; a Factur-X PDF/A-3b with the CII XML embedded when `facturx_xml` is given."""
         return write_pdf(self.render(view), view, facturx_xml)
-
-
-def _with_created_date(source: str, view: InvoiceView) -> str:
-    """Fix the PDF's creation and modification dates to the issue date (reproducible output)."""
-    stamp = html.escape(_issue_instant(view).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    meta = f'<meta name="dcterms.created" content="{stamp}"><meta name="dcterms.modified" content="{stamp}">'
-    return source.replace("</head>", meta + "</head>", 1)
 
 
 def _issue_instant(view: InvoiceView) -> datetime:

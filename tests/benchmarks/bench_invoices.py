@@ -23,14 +23,11 @@ import time
 from itertools import islice
 from pathlib import Path
 
-import jinja2
 from weasyprint import HTML
 
-from invoice_rendering import formatting
 from invoice_rendering.documents import default_workers, write_pdfs
 from invoice_rendering.invoice_view import InvoiceView
-from invoice_rendering.labels import LABELS, line_title
-from invoice_rendering.pdf import INVOICE_TEMPLATE, TEMPLATES_DIR, _charts, _Formatter, _identifier, _source_date, _with_created_date, document_title
+from invoice_rendering.pdf import TEMPLATES_DIR, document_html, stylesheet_files, template_environment, write_pdf
 from tests.benchmarks.bench_pipeline import save_report
 from tests.invoice_samples import all_samples, numbered_copies
 
@@ -46,20 +43,9 @@ def bench_views(count: int) -> list[InvoiceView]:
 
 def naive_pdf(view: InvoiceView) -> bytes:
     """The naive loop's body: a new Jinja2 environment, HTML and stylesheets parsed again, default font configuration."""
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    environment.filters["iban_groups"] = formatting.iban_groups
-    environment.globals["line_title"] = line_title
-    template = environment.select_template([f"invoice/{view.company_id}/invoice.html.j2", INVOICE_TEMPLATE])
-    formatter = _Formatter(view.language, view.currency)
-    source = template.render(
-        v=view, t=LABELS[view.language], f=formatter, charts=_charts(view, formatter), doc_title=document_title(view), created=view.issue_date.isoformat()
-    )
-    stylesheets = [str(TEMPLATES_DIR / "invoice" / "invoice.css")]
-    company_css = TEMPLATES_DIR / "invoice" / view.company_id / "company.css"
-    if company_css.exists():
-        stylesheets.append(str(company_css))
-    with _source_date(view):
-        return HTML(string=_with_created_date(source, view), base_url=str(TEMPLATES_DIR)).write_pdf(stylesheets=stylesheets, pdf_identifier=_identifier(view))
+    source = document_html(template_environment(), view)
+    document = HTML(string=source, base_url=str(TEMPLATES_DIR)).render(stylesheets=[str(path) for path in stylesheet_files(view.company_id)])
+    return write_pdf(document, view)
 
 
 def main(argv: list[str] | None = None) -> int:
