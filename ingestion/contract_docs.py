@@ -36,6 +36,12 @@ def source_markdown(source: Source) -> str:
             f"as `data/inbox/{source.name}/*.xml`: see \"ENTSO-E XML\" below for how a document becomes rows.",
             "",
         ]
+    if source.ocpi_object and source.file_pattern != source.json_file_pattern:
+        lines += [
+            f"The same rows may also arrive as OCPI 2.2.1 {source.ocpi_object} objects (JSON, one object or an array per "
+            f"file) as `data/inbox/{source.name}/*.json`.",
+            "",
+        ]
     lines += [f"{note}" for note in source.notes]
     if source.notes:
         lines.append("")

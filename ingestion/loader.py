@@ -18,7 +18,8 @@ run goes on with the next file: one bad file never stops the others.
 
 Price sources also take ENTSO-E XML documents (`*.xml`): `ingestion.price_documents` turns a
 document into the same text fields, each with the line of its XML Point, and steps 4-5 run on
-them unchanged. A document rejected as a whole (hostile, malformed, the wrong type) registers the
+them unchanged. The EV-charging sources take OCPI 2.2.1 JSON (`*.json`) the same way through
+`ingestion.ocpi_documents`, each row with the line its object starts on. A document rejected as a whole (hostile, malformed, the wrong type) registers the
 file as `rejected` with the reason.
 """
 
@@ -28,10 +29,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import duckdb
+import pandas as pd
 
 from ingestion.file_scan import FileScan, scan_file
+from ingestion.ocpi_documents import ocpi_rows
+from ingestion.price_documents import XmlFieldRows as DocumentRows
 from ingestion.price_documents import xml_price_rows
 from ingestion.raw_schema import RejectedPart, create_raw_schema
 from ingestion.sources import Source
@@ -118,8 +123,7 @@ def source_files(inbox_dir: Path, source: Source) -> list[Path]:
     folder = inbox_dir / source.name
     if not folder.is_dir():
         return []
-    patterns = [source.file_pattern] + ([source.xml_file_pattern] if source.xml_file_pattern else [])
-    return sorted({path for pattern in patterns for path in folder.glob(pattern) if path.is_file()})
+    return sorted({path for pattern in source.file_patterns for path in folder.glob(pattern) if path.is_file()})
 
 
 def unmatched_files(inbox_dir: Path, source: Source) -> list[Path]:
@@ -139,7 +143,7 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, inbox_d
     for path in source_files(inbox_dir, source):
         result.files.append(ingest_file(connection, source, path))
     for path in unmatched_files(inbox_dir, source):
-        expected = " or ".join(filter(None, (source.file_pattern, source.xml_file_pattern)))
+        expected = " or ".join(source.file_patterns)
         logger.warning("Not loading %s: its name does not match %s", path, expected)
         result.files.append(FileResult(source.name, path.name, "", "ignored", message=f"name does not match {expected}; not loaded"))
     return result
@@ -154,13 +158,16 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, source: Source, path: Pat
     if already is not None:
         return FileResult(source.name, path.name, scan.ingestion_id, "already_ingested", message=f"same content as {already[0]}")
 
-    is_xml = _is_xml(source, path)
-    problem = None if is_xml else _file_level_problem(source, scan)
+    document_reader = _document_reader(source, path)
+    problem = None if document_reader else _file_level_problem(source, scan)
     if problem is not None:
         return _reject_file(connection, source, path, scan, *problem)
     try:
         connection.execute("BEGIN TRANSACTION")
-        result = _load_xml_rows(connection, source, path, scan) if is_xml else _load_rows(connection, source, path, scan)
+        if document_reader:
+            result = _load_document_rows(connection, source, path, scan, document_reader(source, path.read_bytes(), path.name))
+        else:
+            result = _load_rows(connection, source, path, scan)
         connection.execute("COMMIT")
         return result
     except ENVIRONMENT_ERRORS:
@@ -286,20 +293,32 @@ def _load_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path
         connection.execute("DROP TABLE IF EXISTS line_shifts")
 
 
-def _is_xml(source: Source, path: Path) -> bool:
-    return bool(source.xml_document_types) and path.suffix.lower() == ".xml"
+def _document_reader(source: Source, path: Path) -> Callable[[Source, bytes, str], DocumentRows] | None:
+    """The reader that turns a structured document of this folder into contract rows, or None for CSV."""
+    suffix = path.suffix.lower()
+    if source.xml_document_types and suffix == ".xml":
+        return xml_price_rows
+    if source.ocpi_object and suffix == ".json":
+        return ocpi_rows
+    return None
 
 
-def _load_xml_rows(connection: duckdb.DuckDBPyConnection, source: Source, path: Path, scan: FileScan) -> FileResult:
-    """Read an ENTSO-E price document into the contract's text fields, then check and load them like CSV rows."""
-    parsed = xml_price_rows(source, path.read_bytes(), path.name)
+def _load_document_rows(
+    connection: duckdb.DuckDBPyConnection, source: Source, path: Path, scan: FileScan, parsed: DocumentRows
+) -> FileResult:
+    """Stage the text fields a document reader produced (ENTSO-E XML, OCPI JSON), then check and load them like CSV rows."""
     columns = ", ".join(f"{quote_identifier(name)} VARCHAR" for name in source.column_names)
     connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_xml_rows ({columns}, _source_line BIGINT, _row_id BIGINT)")
     if parsed.rows:
-        connection.executemany(
-            f"INSERT INTO staged_xml_rows VALUES ({', '.join('?' for _ in range(len(source.columns) + 2))})",
+        frame = pd.DataFrame(
             [[row.fields[name] for name in source.column_names] + [row.line, index] for index, row in enumerate(parsed.rows)],
-        )
+            columns=[*source.column_names, "_source_line", "_row_id"],
+        ).astype({name: "object" for name in source.column_names})
+        connection.register("document_rows_frame", frame)
+        try:
+            connection.execute("INSERT INTO staged_xml_rows SELECT * FROM document_rows_frame")
+        finally:
+            connection.unregister("document_rows_frame")
     positioned_sql = f"SELECT *, {prepared_columns_sql(source)} FROM staged_xml_rows"
     return _check_and_load(
         connection, source, path, scan, positioned_sql, parsed.rejected, last_line_cut=False, whole_file_rejected=not parsed.rows

@@ -23,86 +23,10 @@ Common rules for all sources
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from ingestion.emobility_sources import EMOBILITY_SOURCES
+from ingestion.source_contract import Column, ColumnType, NotBefore, RequiredWhen, RowRule, Source
 
-ColumnType = Literal["text", "integer", "decimal", "date", "month", "timestamptz"]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a partner file and the rules its values must satisfy."""
-
-    name: str
-    type: ColumnType
-    description: str
-    required: bool = True
-    allowed: tuple[str, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    decimal_places: int = 6
-
-    @property
-    def sql_type(self) -> str:
-        """The DuckDB type of the column in the raw table."""
-        return {
-            "text": "VARCHAR",
-            "integer": "INTEGER",
-            "decimal": f"DECIMAL(18,{self.decimal_places})",
-            "date": "DATE",
-            "month": "DATE",
-            "timestamptz": "TIMESTAMPTZ",
-        }[self.type]
-
-
-@dataclass(frozen=True)
-class NotBefore:
-    """Row rule: `later` (when present) is on or after `earlier`; both columns of the same type."""
-
-    earlier: str
-    later: str
-
-
-@dataclass(frozen=True)
-class RequiredWhen:
-    """Row rule: `column` must be present when `when_column` equals `value`, and empty otherwise."""
-
-    column: str
-    when_column: str
-    value: str
-
-
-RowRule = NotBefore | RequiredWhen
-
-
-@dataclass(frozen=True)
-class Source:
-    """A partner file type: where it lands, what it must contain, where it loads."""
-
-    name: str
-    description: str
-    delivered_by: str
-    file_pattern: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    time_column: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
-    xml_document_types: tuple[str, ...] = ()
-    """ENTSO-E document types (`A44`, `A85`) also accepted as `*.xml` in the folder and read by
-    `ingestion.entsoe_xml` into the same rows; the rows then pass the same checks as CSV rows."""
-
-    @property
-    def xml_file_pattern(self) -> str | None:
-        return "*.xml" if self.xml_document_types else None
-
-    @property
-    def raw_table(self) -> str:
-        return f"raw.{self.name}"
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(column.name for column in self.columns)
+__all__ = ["Column", "ColumnType", "NotBefore", "RequiredWhen", "RowRule", "Source", "SOURCES", "SOURCES_BY_NAME"]
 
 
 COMPANIES = Source(
@@ -652,6 +576,7 @@ SOURCES: tuple[Source, ...] = (
     EXCHANGE_TRADES,
     BILATERAL_PURCHASES,
     BANK_STATEMENT_LINES,
+    *EMOBILITY_SOURCES,
 )
 
 SOURCES_BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}
