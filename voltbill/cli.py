@@ -220,6 +220,25 @@ def _export_invoices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rate_cdr(args: argparse.Namespace) -> int:
+    from voltbill.rate_cdr import main_rate_cdr
+
+    return main_rate_cdr(Path(args.tariff), Path(args.cdr), args.time_zone)
+
+
+def _export_tax_configuration(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from rating.tax_configuration import write_tax_configuration_csv
+    from voltbill.paths import outputs_dir, warehouse_path
+
+    out = Path(args.out) if args.out else outputs_dir() / "emp_invoices" / f"tax_configuration_{args.country.upper()}.csv"
+    with duckdb.connect(str(warehouse_path()), read_only=True) as connection:
+        rows = write_tax_configuration_csv(connection, args.country.upper(), out)
+    print(f"{rows} rows (EMP x price component) of {args.country.upper()} written to {out}")
+    return 0 if rows else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
     parser = argparse.ArgumentParser(prog="voltbill", description="Voltbill energy-retail data platform tools.")
@@ -271,6 +290,29 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--period", required=True, help="billing period, YYYY-MM")
     export.add_argument("--out", help="zip to write (default: outputs/invoices/exports/<company>_<period>.zip)")
     export.set_defaults(handler=_export_invoices)
+
+    rate = commands.add_parser(
+        "rate-cdr",
+        help="price one OCPI 2.2.1 CDR against one OCPI 2.2.1 Tariff and print the costs as JSON",
+        description=(
+            "Read an OCPI 2.2.1 Tariff object and an OCPI 2.2.1 CDR object (JSON files) and print one JSON object with "
+            "total_cost, total_energy_cost, total_time_cost, total_parking_time_cost, total_fixed_cost (each excl_vat and "
+            "incl_vat, decimal strings), total_energy, total_time, total_parking_time and status. Exit 0 rated, 1 not rated "
+            "(status not_rated and reason), 2 invalid input (reason names the file and the JSON path)."
+        ),
+    )
+    rate.add_argument("--tariff", required=True, metavar="TARIFF.json", help="the OCPI 2.2.1 Tariff object")
+    rate.add_argument("--cdr", required=True, metavar="CDR.json", help="the OCPI 2.2.1 CDR object")
+    rate.add_argument("--time-zone", default=None, metavar="TZ", help="IANA time zone of the location for time restrictions (default: UTC)")
+    rate.set_defaults(handler=_rate_cdr)
+
+    tax = commands.add_parser(
+        "export-tax-configuration",
+        help="write one country's EMP tax configuration (every EMP and price component, configured or not) as CSV",
+    )
+    tax.add_argument("--country", required=True, help="subsidiary country, ISO 3166-1 alpha-2, e.g. RO")
+    tax.add_argument("--out", help="CSV to write (default: outputs/emp_invoices/tax_configuration_<country>.csv)")
+    tax.set_defaults(handler=_export_tax_configuration)
 
     outputs = commands.add_parser("outputs", help="print where every output is, with row counts")
     outputs.set_defaults(handler=_outputs)
