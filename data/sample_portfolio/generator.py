@@ -18,6 +18,8 @@ import numpy as np
 from data.sample_portfolio.billing_settings import billing_settings_rows
 from data.sample_portfolio.corrections import correction_delivery, correction_mask, preliminary_values
 from data.sample_portfolio.defects import DefectRates, apply_defects
+from data.sample_portfolio.emobility import TRUTH_FILE as EMOBILITY_TRUTH_FILE
+from data.sample_portfolio.emobility import write_emobility_files
 from data.sample_portfolio.estimates import write_customer_estimates
 from data.sample_portfolio.files_dso import confirmation_rows, consumption_rows, fee_rows, reported_zone_energy
 from data.sample_portfolio.files_master import company_rows, contract_rows, location_rows
@@ -67,7 +69,7 @@ from ingestion.sources import (
     WEATHER,
 )
 
-TRUTH_FILES = ("truth.json", "meter_monthly.csv", "defects.csv")
+TRUTH_FILES = ("truth.json", "meter_monthly.csv", "defects.csv", EMOBILITY_TRUTH_FILE)
 DAY_AHEAD_XML_MARKETS = frozenset({"BG"})  # the others deliver CSV
 IMBALANCE_XML_MARKETS = frozenset({"RO"})
 HOSTILE_FILE = f"inbox/{IMBALANCE_PRICES.name}/imbalance_RO_extra_entities.xml"
@@ -104,9 +106,9 @@ def market_weather(portfolio: Portfolio) -> dict[str, WeatherSeries]:
 
 
 def _clear_previous(inbox: Path, truth_dir: Path) -> None:
-    """Remove files of an earlier generation (CSVs and XMLs in the source folders, the truth files)."""
+    """Remove files of an earlier generation (CSVs, XMLs and JSONs in the source folders, the truth files)."""
     for source in SOURCES:
-        for pattern in ("*.csv", "*.xml"):
+        for pattern in ("*.csv", "*.xml", "*.json"):
             for path in sorted((inbox / source.name).glob(pattern)):
                 path.unlink()
     for name in TRUTH_FILES:
@@ -177,6 +179,12 @@ class _Run:
             list(billing_settings_rows(self.portfolio)),
         )
         self.book.customer_estimates = write_customer_estimates(self.portfolio, self.write)
+
+    def emobility(self, truth_dir: Path) -> None:
+        """The EV-charging files (EVSEs, EMPs, offers, taxes, OCPI tariffs, CDRs per month) and their truth file."""
+        write_emobility_files(
+            self.out_dir / "inbox", truth_dir, self.portfolio.seed, list(self.portfolio.months), on_file=self.book.add_file
+        )
 
     def weather_month(self, market_code: str, month: Month) -> None:
         rows = weather_rows(self.weather[market_code], self.grids[(market_code, month)])
@@ -359,7 +367,7 @@ def generate(
 
     Same arguments, same bytes. `interval` (`15min`/`60min`) forces every metering point's
     interval; by default industrial and commercial points are 15-minute, households hourly.
-    CSV and XML files of an earlier generation in the source folders are removed first. Files are written
+    CSV, XML and JSON files of an earlier generation in the source folders are removed first. Files are written
     one distributor-month at a time, so memory stays bounded by the largest one.
     """
     started = time.perf_counter()
@@ -371,6 +379,7 @@ def generate(
     with duckdb.connect() as connection:
         run = _Run(out_dir, portfolio, rates, connection)
         run.master_data()
+        run.emobility(truth_dir)
         for month in portfolio.months:
             for market in portfolio.markets:
                 run.weather_month(market.code, month)

@@ -21,6 +21,7 @@ from data.sample_portfolio.generator import market_weather, month_grids
 from data.sample_portfolio.readings import month_readings
 from data.sample_portfolio.tariff_zones import TARIFF_ZONES
 from data.sample_portfolio.timegrid import Month
+from ingestion.ocpi_documents import ocpi_rows
 from ingestion.entsoe_xml import MARKET_BIDDING_ZONES, parse_price_document
 from ingestion.loader import ingest_source
 from ingestion.sources import SOURCES_BY_NAME
@@ -158,11 +159,20 @@ def test_every_file_has_the_contract_header_and_format(small: Path, truth: dict)
                 assert result.rows, path.name
             assert truth["files"][relative] == len(result.rows)
             seen.add(folder.name)
+        for path in sorted(folder.glob("*.json")):
+            # OCPI objects: every one reads into a contract row, except the deliberately broken tariff.
+            relative = f"inbox/{folder.name}/{path.name}"
+            result = ocpi_rows(contract, path.read_bytes(), path.name)
+            expected_rejects = 1 if path.name == "tariffs_broken.json" else 0
+            assert len(result.rejected) == expected_rejects, (path.name, result.rejected[:3])
+            assert result.rows, path.name
+            assert truth["files"][relative] == len(result.rows) + len(result.rejected)
+            seen.add(folder.name)
     assert seen == set(SOURCES_BY_NAME) - set(NOT_WRITTEN_BY_GENERATE_SAMPLE)
     for name in NOT_WRITTEN_BY_GENERATE_SAMPLE:
         assert name in SOURCES_BY_NAME  # the exception names a real source
         assert not list((inbox / name).glob("*.*")), f"{name}: written by generate-sample after all"
-    written = {f"inbox/{p.parent.name}/{p.name}" for pattern in ("*.csv", "*.xml") for p in inbox.rglob(pattern)}
+    written = {f"inbox/{p.parent.name}/{p.name}" for pattern in ("*.csv", "*.xml", "*.json") for p in inbox.rglob(pattern)}
     assert set(truth["files"]) == written
     assert any(name.endswith(".xml") for name in written)
 
