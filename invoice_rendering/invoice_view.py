@@ -22,6 +22,7 @@ INVOICE_TYPES = (
     "deviation",
     "green_certificate_regularisation",
     "penalty",
+    "charging_sessions",  # a CPO subsidiary's monthly invoice to an e-mobility provider (rating/)
     CREDIT_NOTE,
 )
 LANGUAGES = ("en", "ro", "bg")

@@ -161,7 +161,7 @@ def billing_period_dates(period: str) -> tuple[date, date]:
     raise ValueError(f"unknown billing period label {period!r}; expected YYYY-MM or YYYY")
 
 
-def _bank_accounts(connection, company_id: str) -> dict[str, BankAccount | str]:
+def default_bank_accounts(connection: duckdb.DuckDBPyConnection, company_id: str) -> dict[str, BankAccount | str]:
     """Default account per currency, or the reason it cannot be printed."""
     accounts: dict[str, BankAccount | str] = {}
     for row in query_rows(connection, ACCOUNTS_SQL, {"company_id": company_id}):
@@ -178,7 +178,8 @@ def _bank_accounts(connection, company_id: str) -> dict[str, BankAccount | str]:
     return accounts
 
 
-def _seller(connection, company_id: str) -> Party:
+def seller_party(connection: duckdb.DuckDBPyConnection, company_id: str) -> Party:
+    """The company as the seller on its documents: marts.dim_companies and reference.company_invoice_details."""
     rows = query_rows(connection, SELLER_SQL, {"company_id": company_id})
     if not rows:
         raise ValueError(f"company {company_id!r} is not in marts.dim_companies")
@@ -216,8 +217,8 @@ def load_invoice_views(
     groups: dict[str, list[VatGroup]] = defaultdict(list)
     for row in query_rows(connection, VAT_GROUPS_SQL, scope):
         groups[row.pop("invoice_number")].append(VatGroup(exemption_reason=None, **row))
-    seller = _seller(connection, company_id)
-    accounts = _bank_accounts(connection, company_id)
+    seller = seller_party(connection, company_id)
+    accounts = default_bank_accounts(connection, company_id)
     customer_ids = sorted({row["customer_id"] for row in documents})
     buyers = {row["customer_id"]: row for row in query_rows(connection, BUYERS_SQL, {"company_id": company_id, "customer_ids": customer_ids})}
     contract_ids = sorted({row["contract_id"] for row in documents if row["contract_id"]})

@@ -18,6 +18,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from assets.forecasting_tables import create_forecasting_tables
 from billing.ledger_tables import create_billing_ledger_tables
+from rating.ledger_tables import create_emobility_tables
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 from voltbill.paths import PROJECT_ROOT
 
@@ -73,6 +74,7 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     with warehouse.connect() as connection:
         create_forecasting_tables(connection)
         create_billing_ledger_tables(connection)  # likewise for the billing marts and the ledger
+        create_emobility_tables(connection)  # and for the e-mobility marts
     # Dagster may run the dbt models in two steps around a Python asset (forecasting, billing): a test whose
     # parents are not all in the step (a relationship to a model of the other step) runs in the step that
     # builds its last parent, instead of failing on a model not built yet.
