@@ -15,6 +15,7 @@ SAMPLE_SEED ?= 42
 SAMPLE_METERS ?= 160
 SAMPLE_MONTHS ?= 13
 BENCH_METERS ?= 1000
+BENCH_CDRS ?= 1000000
 BENCH_INVOICES ?= 10000
 # Console log level of CLI runs (the UI keeps every event at DEBUG regardless).
 RUN_LOG_CONFIG := {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -34,7 +35,7 @@ PAYMENT_ASSETS := key:"raw/bank_statement_lines" or key:"staging/stg_bank__state
 BILLING_MARTS := (key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ($(BILLING_PARTITIONED) or $(PAYMENT_ASSETS) or $(INVOICING_ASSETS))
 FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+
 
-.PHONY: run test dev manifest sample system-check bench bench-forecast bench-billing bench-invoices docs clean help
+.PHONY: run test dev manifest sample system-check bench bench-forecast bench-billing bench-invoices bench-rating docs clean help
 
 help:
 	@echo "make run    - install, generate the sample portfolio, run the pipeline, choose forecasting models, forecast the last 8 delivery days, bill every month, render the invoice documents, print the outputs"
@@ -43,6 +44,7 @@ help:
 	@echo "make bench  - pipeline benchmark (BENCH_METERS=$(BENCH_METERS) metering points x 13 months, 15 min)"
 	@echo "make bench-billing - one month's billing (all invoice types) of BENCH_METERS meters against a SQL floor"
 	@echo "make bench-invoices - render BENCH_INVOICES=$(BENCH_INVOICES) invoice PDFs in a process pool against the naive loop on a sample"
+	@echo "make bench-rating - rate BENCH_CDRS=$(BENCH_CDRS) Standard Pricing CDRs against a SQL floor (target < 60 s)"
 	@echo "make bench-forecast - forecast accuracy on real data (elecdemand) and day-ahead speed for BENCH_METERS meters (after make run)"
 
 system-check:
@@ -101,6 +103,10 @@ bench-billing: manifest
 # Invoice PDFs: the production renderer (process pool, shared fonts and stylesheets) against the naive loop.
 bench-invoices: $(VENV)/.installed
 	$(BIN)/python -m tests.benchmarks.bench_invoices --invoices $(BENCH_INVOICES)
+
+# One million Standard Pricing CDRs through the production rating against a decimal SQL floor.
+bench-rating: manifest
+	$(BIN)/python -m tests.benchmarks.bench_rating --cdrs $(BENCH_CDRS)
 
 # Accuracy on real data (elecdemand), then day-ahead speed on 1,000 meters (needs `make run` first).
 bench-forecast: $(VENV)/.installed

@@ -27,6 +27,7 @@ def describe_outputs() -> str:
         f"  imbalance report (HTML)   {outputs_dir() / 'imbalance' / 'imbalance_report.html'}",
         f"  invoice documents         {outputs_dir() / 'invoices'}/<company>/<billing period>/ (PDF, UBL, CII, CSV, zip)",
         f"  invoice period exports    {outputs_dir() / 'invoices' / 'exports'}/<company>_<period>.zip, .accounting.csv",
+        f"  EMP invoices (EV charging) {outputs_dir() / 'emp_invoices'}/<company>/<month>/ (PDF, CDR CSV, zip), all_emp_invoices.zip",
         "  Dagster UI                make dev, then http://127.0.0.1:3000",
     ]
     invoices = outputs_dir() / "invoices"
@@ -36,6 +37,9 @@ def describe_outputs() -> str:
         lines.append("Invoice documents rendered (PDF files per company):")
         for company in companies:
             lines.append(f"  {company.name:<6} {sum(1 for _ in company.glob('*/*.pdf')):>8,}")
+    emp_documents = outputs_dir() / "emp_invoices"
+    if emp_documents.is_dir():
+        lines.append(f"EMP documents rendered (PDF files): {sum(1 for _ in emp_documents.glob('*/*/*.pdf')):,}")
     if not serving_database.exists():
         lines.append("  (no serving copy yet: run `make run`)")
         return "\n".join(lines)
@@ -85,6 +89,19 @@ def describe_outputs() -> str:
                 lines.append("Receivables (marts.fct_customer_receivables): open / overdue / over 180 days")
                 for company, currency, open_amount, overdue, old in owed:
                     lines.append(f"  {company:<6} {currency:<4} {open_amount:>16,} {overdue:>16,} {old:>16,}")
+        if ("marts", "fct_emp_invoices") in tables:
+            emp = connection.execute(
+                "SELECT provider_id, document_type, currency, count(*), sum(total_amount) FROM marts.fct_emp_invoices "
+                "GROUP BY ALL ORDER BY 1, 2, 3"
+            ).fetchall()
+            statuses = connection.execute(
+                "SELECT rating_status, coalesce(reason_code, ''), count(*) FROM marts.fct_cdr_control_center GROUP BY ALL ORDER BY 1, 3 DESC"
+            ).fetchall()
+            lines.append("")
+            lines.append("CDRs by rating status (marts.fct_cdr_control_center):")
+            lines += [f"  {status:<10} {reason:<28} {count:>8,}" for status, reason, count in statuses]
+            lines.append("EMP invoices and credit notes (marts.fct_emp_invoices):")
+            lines += [f"  {emp_id:<8} {kind:<12} {currency:<4} {count:>5,} documents {total:>14,}" for emp_id, kind, currency, count, total in emp]
     return "\n".join(lines)
 
 
