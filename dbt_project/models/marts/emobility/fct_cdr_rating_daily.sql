@@ -18,8 +18,10 @@ select
     count(*) filter (where rating_status = 'repeat') as cdrs_repeated,
     count(*) filter (where rating_status = 'pending') as cdrs_pending,
     count(*) filter (where notifies_cpo) as notifications,
-    coalesce(sum(energy_kwh) filter (where rating_status = 'rated'), 0) as rated_energy_kwh,
-    coalesce(sum(net_amount) filter (where rating_status = 'rated'), 0) as rated_net_amount,
-    coalesce(sum(gross_amount) filter (where rating_status = 'rated'), 0) as rated_gross_amount
+    -- a credit CDR takes its energy back, as it takes its amount back
+    cast(coalesce(sum(case when is_credit then -energy_kwh else energy_kwh end) filter (where rating_status = 'rated'), 0) as decimal(18,4))
+        as rated_energy_kwh,
+    cast(coalesce(sum(net_amount) filter (where rating_status = 'rated'), 0) as decimal(18,2)) as rated_net_amount,
+    cast(coalesce(sum(gross_amount) filter (where rating_status = 'rated'), 0) as decimal(18,2)) as rated_gross_amount
 from cdrs
 group by session_day, coalesce(country_code, 'unknown'), currency
