@@ -23,6 +23,8 @@ from dagster import (
     multi_asset,
 )
 
+from invoice_rendering.delivery import SmtpSettings
+from invoice_rendering.emp_delivery import deliver_emp_documents, undelivered_emp_count
 from invoice_rendering.emp_documents import load_emp_documents, write_all_documents_zip, write_emp_documents
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 from rating.emp_invoice_register import issue_emp_documents
@@ -188,4 +190,38 @@ def emp_invoice_files(context: AssetExecutionContext, warehouse: WarehouseResour
     )
 
 
-EMOBILITY_ASSETS = [cdr_ratings, emp_invoices, emp_invoice_files]
+EMP_INVOICE_DELIVERIES = AssetKey(["emobility", "emp_invoice_deliveries"])
+
+
+@asset(
+    key=EMP_INVOICE_DELIVERIES,
+    group_name=EMOBILITY_GROUP,
+    pool=WAREHOUSE_WRITER_POOL,
+    kinds={"python"},
+    deps=[EMP_INVOICE_FILES],
+    description=(
+        "E-mails every rendered EMP document to the provider's invoice address with the PDF and the CDR CSV attached "
+        "(VOLTBILL_SMTP_* settings, the ledger invoicing.deliveries: each document once, failures retried and reported). "
+        "With SMTP not configured nothing is sent and the number waiting is reported."
+    ),
+    check_specs=[AssetCheckSpec("emp_deliveries_ok", asset=EMP_INVOICE_DELIVERIES, description="Warns on failed, given-up and address-less deliveries.")],
+)
+def emp_invoice_deliveries(context: AssetExecutionContext, warehouse: WarehouseResource):
+    settings = SmtpSettings.from_env()
+    with warehouse.connect() as connection:
+        if settings is None:
+            waiting = undelivered_emp_count(connection, emp_invoices_dir())
+            yield Output(None, metadata={"smtp_configured": False, "waiting": waiting})
+            yield AssetCheckResult(check_name="emp_deliveries_ok", passed=True, metadata={"smtp_configured": False, "waiting": waiting})
+            return
+        report = deliver_emp_documents(connection, emp_invoices_dir(), settings, datetime.now(timezone.utc))
+    for failure in report.failures:
+        context.log.warning(f"{failure.company_id} {failure.invoice_number}: not delivered to {failure.recipient}: {failure.error}")
+    problems = report.failed + report.gave_up + report.no_address
+    yield Output(None, metadata={"smtp_configured": True, **report.as_metadata()})
+    yield AssetCheckResult(
+        check_name="emp_deliveries_ok", passed=problems == 0, severity=AssetCheckSeverity.WARN, metadata=report.as_metadata()
+    )
+
+
+EMOBILITY_ASSETS = [cdr_ratings, emp_invoices, emp_invoice_files, emp_invoice_deliveries]
