@@ -38,6 +38,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CDR_CSV_COLUMNS = (
     "cdr_id", "evse_id", "session_start", "session_end", "product_id", "energy_kwh", "time_hours", "parking_hours",
     "component", "quantity", "unit", "unit_price", "net_amount", "vat_rate_pct", "vat_amount", "gross_amount", "currency",
+    "credit_reference_id",
 )
 
 DOCUMENTS_SQL = """
@@ -53,9 +54,11 @@ order by d.issue_date, d.invoice_number
 COMPONENTS_SQL = """
 select i.invoice_number, c.cdr_id, r.session_start, r.session_end, cdr.evse_id, cdr.product_id, r.energy_kwh,
        r.time_hours, r.parking_hours, c.component, c.quantity, c.unit, c.unit_price, c.net_amount, c.vat_rate_pct,
-       c.vat_amount, c.net_amount + c.vat_amount as gross_amount, r.currency
+       c.vat_amount, c.net_amount + c.vat_amount as gross_amount, r.currency, r.credit_reference_id,
+       reversed.invoice_number as reversed_invoice_number
 from emobility.emp_invoice_cdrs as i
 join emobility.cdr_ratings as r on r.cdr_id = i.cdr_id
+left join emobility.emp_invoice_cdrs as reversed on reversed.cdr_id = r.credit_reference_id
 join emobility.cdr_rating_components as c on c.cdr_id = i.cdr_id
 join staging.stg_emobility__charge_detail_records as cdr
     on cdr.cdr_id = i.cdr_id and cdr.source_file = r.source_file and cdr.source_line = r.source_line
@@ -101,6 +104,7 @@ def _view(document: dict, rows: list[dict], seller: Party, account) -> InvoiceVi
     groups = _vat_groups(rows)
     is_credit = document["document_type"] == CREDIT_NOTE
     sessions = len({row["cdr_id"] for row in rows})
+    reversed_invoices = {row["reversed_invoice_number"] for row in rows if row["reversed_invoice_number"]}
     return InvoiceView(
         company_id=document["company_id"],
         invoice_number=document["invoice_number"],
@@ -123,7 +127,7 @@ def _view(document: dict, rows: list[dict], seller: Party, account) -> InvoiceVi
             email=document["invoice_email"],
         ),
         bank_account=account,
-        contract_id=f"Charging sessions {month} ({sessions} CDRs)",
+        contract_id=f"Charging sessions {month} ({sessions} CDR{'s' if sessions != 1 else ''})",
         customer_id=document["emp_id"],
         lines=lines,
         vat_groups=groups,
@@ -135,6 +139,8 @@ def _view(document: dict, rows: list[dict], seller: Party, account) -> InvoiceVi
         payment_reference=document["invoice_number"],
         customer_email=document["invoice_email"],
         note=f"Charging sessions at the charging points of {seller.name} in {month}; the CDRs are in the attached CSV.",
+        # a credit note names the invoice it corrects when its credit CDRs reverse sessions of one invoice
+        corrects_invoice_number=reversed_invoices.pop() if is_credit and len(reversed_invoices) == 1 else None,
     )
 
 
