@@ -35,6 +35,7 @@ from ingestion.raw_schema import create_raw_schema
 from ingestion.sources import METER_READINGS
 from assets.forecasting_tables import create_forecasting_tables
 from billing.ledger_tables import create_billing_ledger_tables
+from rating.ledger_tables import create_emobility_tables
 from tests.integration.dbt_runner import run_dbt
 
 ZONES = {"RO": ZoneInfo("Europe/Bucharest"), "BG": ZoneInfo("Europe/Sofia")}
@@ -264,6 +265,7 @@ def load_raw(path: Path, inbox: Path) -> None:
         # the forecasting assets create their (empty) tables before dbt runs; the dbt build reads them
         create_forecasting_tables(con)
         create_billing_ledger_tables(con)
+        create_emobility_tables(con)
         for table, rows in raw.rows.items():
             placeholders = ", ".join("?" * len(rows[0]))
             con.executemany(f"INSERT INTO raw.{table} VALUES ({placeholders})", rows)
