@@ -34,9 +34,9 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
+from ingestion.document_rows import DocumentRows
 from ingestion.file_scan import FileScan, scan_file
 from ingestion.ocpi_documents import ocpi_rows
-from ingestion.price_documents import XmlFieldRows as DocumentRows
 from ingestion.price_documents import xml_price_rows
 from ingestion.raw_schema import RejectedPart, create_raw_schema
 from ingestion.sources import Source

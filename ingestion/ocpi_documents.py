@@ -16,8 +16,7 @@ import json
 from decimal import Decimal
 from typing import Any, Callable
 
-from ingestion.price_documents import XmlFieldRow as DocumentRow
-from ingestion.price_documents import XmlFieldRows as DocumentRows
+from ingestion.document_rows import DocumentRow, DocumentRows
 from ingestion.raw_schema import RejectedPart
 from ingestion.source_contract import Source
 

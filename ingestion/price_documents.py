@@ -18,8 +18,7 @@ an A03 curve leaves out carries the line of the Point it repeats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ingestion.document_rows import DocumentRow, DocumentRows
 from ingestion.entsoe_xml import BIDDING_ZONE_MARKETS, PriceRow, parse_price_document
 from ingestion.raw_schema import RejectedPart
 from ingestion.sources import Source
@@ -28,24 +27,10 @@ PRICE_UNIT = "MWH"
 DOCUMENT_NAMES = {"A44": "day-ahead prices (A44)", "A85": "imbalance prices (A85)"}
 
 
-@dataclass(frozen=True)
-class XmlFieldRow:
-    """One row of text fields in the contract's columns, and the XML line it came from."""
-
-    fields: dict[str, str]
-    line: int | None
-
-
-@dataclass
-class XmlFieldRows:
-    rows: list[XmlFieldRow] = field(default_factory=list)
-    rejected: list[RejectedPart] = field(default_factory=list)
-
-
-def xml_price_rows(source: Source, content: bytes, file_name: str) -> XmlFieldRows:
+def xml_price_rows(source: Source, content: bytes, file_name: str) -> DocumentRows:
     """The contract rows of `source` in one ENTSO-E price document, and what could not become a row."""
     parsed = parse_price_document(content, file_name)
-    result = XmlFieldRows()
+    result = DocumentRows()
     for entry in parsed.rejected:
         result.rejected.append(RejectedPart(entry.line, entry.reason_code, entry.message, ""))
     wrong_types = sorted({row.document_type for row in parsed.rows} - set(source.xml_document_types))
@@ -68,7 +53,7 @@ def xml_price_rows(source: Source, content: bytes, file_name: str) -> XmlFieldRo
             where = file_name if row.line is None else f"{file_name} line {row.line}"
             result.rejected.append(RejectedPart(row.line, code, f"{where}: {reason}", _record(row)))
             continue
-        result.rows.append(XmlFieldRow(_fields(source, row), row.line))
+        result.rows.append(DocumentRow(_fields(source, row), row.line))
     return result
 
 
