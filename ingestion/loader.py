@@ -180,7 +180,7 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, source: Source, path: Pat
         first_line = str(error).splitlines()[0][:300]
         return _reject_file(connection, source, path, scan, "unreadable_file", f"the file could not be read: {first_line}")
     finally:
-        for table in ("staged_file", "staged_rejects", "staged_xml_rows"):
+        for table in ("staged_file", "staged_rejects", "staged_document_rows"):
             connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
@@ -308,7 +308,7 @@ def _load_document_rows(
 ) -> FileResult:
     """Stage the text fields a document reader produced (ENTSO-E XML, OCPI JSON), then check and load them like CSV rows."""
     columns = ", ".join(f"{quote_identifier(name)} VARCHAR" for name in source.column_names)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_xml_rows ({columns}, _source_line BIGINT, _row_id BIGINT)")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_document_rows ({columns}, _source_line BIGINT, _row_id BIGINT)")
     if parsed.rows:
         frame = pd.DataFrame(
             [[row.fields[name] for name in source.column_names] + [row.line, index] for index, row in enumerate(parsed.rows)],
@@ -316,10 +316,10 @@ def _load_document_rows(
         ).astype({name: "object" for name in source.column_names})
         connection.register("document_rows_frame", frame)
         try:
-            connection.execute("INSERT INTO staged_xml_rows SELECT * FROM document_rows_frame")
+            connection.execute("INSERT INTO staged_document_rows SELECT * FROM document_rows_frame")
         finally:
             connection.unregister("document_rows_frame")
-    positioned_sql = f"SELECT *, {prepared_columns_sql(source)} FROM staged_xml_rows"
+    positioned_sql = f"SELECT *, {prepared_columns_sql(source)} FROM staged_document_rows"
     return _check_and_load(
         connection, source, path, scan, positioned_sql, parsed.rejected, last_line_cut=False, whole_file_rejected=not parsed.rows
     )
