@@ -1,5 +1,6 @@
 """End to end: generate a small portfolio, materialise the whole asset graph with the Dagster CLI,
-and check the marts and the quarantine against the generator's truth.
+and check the marts and the quarantine against the generator's truth (`truth/truth.json`, and
+`truth/emobility.json` for the EV-charging CDR ratings and EMP invoices).
 
 Also: a second run changes nothing, and a run killed half-way then started again ends with the
 same warehouse as one clean run.
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +43,7 @@ DEFECT_REASON_CODES = {
 }
 
 # Columns that record when something happened, not what: they differ between any two runs.
-WALL_CLOCK_COLUMNS = {"_ingested_at", "rejected_at", "ingested_at"}
+WALL_CLOCK_COLUMNS = {"_ingested_at", "rejected_at", "ingested_at", "rated_at", "notified_at", "issued_at"}
 # What the `pipeline` job and the first step of `make run` materialise: everything but the
 # forecasting model choice and the partitioned day-ahead and billing assets.
 BILLING_PARTITIONED = " or ".join(
@@ -91,12 +93,12 @@ def warehouse(work: Path) -> duckdb.DuckDBPyConnection:
 
 
 def snapshot(work: Path) -> dict[str, list[tuple]]:
-    """Every raw and mart table's content, without wall-clock columns, sorted."""
+    """Every raw, mart and e-mobility ledger table's content, without wall-clock columns, sorted."""
     tables: dict[str, list[tuple]] = {}
     with warehouse(work) as con:
         names = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('raw', 'marts') AND table_type = 'BASE TABLE' ORDER BY 1, 2"
+            "WHERE table_schema IN ('raw', 'marts', 'emobility') AND table_type = 'BASE TABLE' ORDER BY 1, 2"
         ).fetchall()
         for schema, name in names:
             columns = [
@@ -155,10 +157,46 @@ def test_metered_energy_per_point_and_month_equals_the_truth(clean_run) -> None:
         assert estimated == int(row["expected_intervals"]) - int(row["valid_intervals"]), key
 
 
+def emobility_truth(work: Path) -> dict:
+    return json.loads((work / "truth" / "emobility.json").read_text())
+
+
+def in_source_folder(truth_file: str) -> str:
+    """`inbox/<source>/<name>` of the e-mobility truth -> `<name>`, the file as the loader names it."""
+    return "/".join(truth_file.split("/")[2:])
+
+
+def expected_emobility_rejects(em: dict) -> list[tuple[str, int, str]]:
+    """(file, line, reason code) of every e-mobility row the loader must quarantine: CDR rows and the broken tariff."""
+    rows = [
+        (in_source_folder(entry["file"]), entry["line"], entry["reason_code"])
+        for entry in em["cdrs"].values()
+        if entry["status"] == "rejected"
+    ]
+    rows += [(in_source_folder(t["file"]), t["line"], t["reason_code"]) for t in em["rejected_tariffs"]]
+    return rows
+
+
+def emobility_sources_sql() -> str:
+    from ingestion.emobility_sources import EMOBILITY_SOURCES
+
+    return ", ".join(f"'{source.name}'" for source in EMOBILITY_SOURCES)
+
+
 def test_quarantine_counts_match_the_injected_defects(clean_run, truth) -> None:
     work, _ = clean_run
     with warehouse(work) as con:
-        counts = dict(con.execute("SELECT reason_code, count(*) FROM marts.fct_rejected_rows GROUP BY 1").fetchall())
+        counts = dict(
+            con.execute(
+                f"SELECT reason_code, count(*) FROM marts.fct_rejected_rows WHERE source NOT IN ({emobility_sources_sql()}) GROUP BY 1"
+            ).fetchall()
+        )
+        emobility_counts = dict(
+            con.execute(
+                f"SELECT reason_code, count(*) FROM marts.fct_rejected_rows WHERE source IN ({emobility_sources_sql()}) GROUP BY 1"
+            ).fetchall()
+        )
+        total = con.execute("SELECT count(*) FROM marts.fct_rejected_rows").fetchone()[0]
     defects = truth["defects"]
     for kind, code in DEFECT_REASON_CODES.items():
         assert counts.get(code, 0) == defects[kind], (kind, code, counts)
@@ -170,6 +208,11 @@ def test_quarantine_counts_match_the_injected_defects(clean_run, truth) -> None:
     assert counts.get("malformed_number", 0) == defects["malformed_number"] - empty
     kinds = [*DEFECT_REASON_CODES, "malformed_date", "malformed_number"]
     assert sum(counts.values()) == sum(defects[kind] for kind in kinds), counts
+    # The e-mobility files: the CDR rows and the OCPI tariff the generator broke, nothing else.
+    expected = Counter(code for _, _, code in expected_emobility_rejects(emobility_truth(work)))
+    assert expected["invalid_ocpi_object"] == 1 and expected["inconsistent_row"] > 0 and expected["negative_value"] > 0
+    assert emobility_counts == dict(expected)
+    assert total == sum(counts.values()) + sum(expected.values())
 
 
 def expected_reason_code(defect_kind: str, detail: str) -> str:
@@ -188,11 +231,18 @@ def test_every_injected_defect_is_quarantined_at_its_file_and_line(clean_run) ->
             for row in csv.DictReader(handle)
             if row["line_number"]  # missing intervals have no line: they are estimated, not rejected
         }
+    emobility = expected_emobility_rejects(emobility_truth(work))
+    assert len(set(emobility)) == len(emobility)
     with warehouse(work) as con:
-        actual = set(
-            con.execute("SELECT source_file, line_number, reason_code FROM marts.fct_rejected_rows").fetchall()
-        )
-    assert actual == expected
+        rows = con.execute("SELECT source_file, line_number, reason_code FROM marts.fct_rejected_rows").fetchall()
+        tariff = con.execute(
+            "SELECT record, reason FROM marts.fct_rejected_rows WHERE source = 'ocpi_tariffs'"
+        ).fetchall()
+    assert len(rows) == len(set(rows)), "a row quarantined twice"
+    assert set(rows) == expected | set(emobility)
+    # The rejected tariff is the broken one, rejected for its missing `currency`.
+    ((record, reason),) = tariff
+    assert "RO-VBC-T-BROKEN" in record and "currency" in reason
 
 
 def test_daylight_saving_days_have_23_and_25_hours_in_both_markets(clean_run) -> None:
@@ -341,11 +391,222 @@ def test_procurement_results_are_the_nomination_until_the_last_procured_day(clea
     ]
 
 
+# --- E-mobility: CDR rating and EMP invoices (seed 003) against the generator's truth ------------------------------
+
+EMOBILITY_TIME_ZONES = {"RO": "Europe/Bucharest", "BG": "Europe/Sofia"}  # of the sample's EVSEs, by country
+
+
+def test_every_cdr_is_rated_as_the_truth_says(clean_run) -> None:
+    work, _ = clean_run
+    em = emobility_truth(work)
+    with warehouse(work) as con:
+        rows = con.execute(
+            """SELECT cdr_id, source_file, source_line, rating_status, reason_code, currency, net_amount, vat_amount, gross_amount
+               FROM marts.fct_cdr_control_center WHERE NOT is_repeat"""
+        ).fetchall()
+    first = {row[0]: row[1:] for row in rows}
+    assert len(first) == len(rows), "a CDR id with two first deliveries"
+    loaded = {cdr_id: entry for cdr_id, entry in em["cdrs"].items() if entry["status"] != "rejected"}
+    assert set(first) == set(loaded)
+    with_amounts = 0
+    for cdr_id, entry in loaded.items():
+        file, line, status, reason, currency, net, vat, gross = first[cdr_id]
+        assert (file, line) == (in_source_folder(entry["file"]), entry["line"]), cdr_id
+        assert (status, reason) == (entry["status"], entry["reason_code"]), cdr_id
+        if entry["status"] != "rated":
+            assert (net, vat, gross) == (None, None, None), cdr_id
+        if "amounts" in entry:
+            amounts = entry["amounts"]
+            expected = (amounts["currency"], Decimal(amounts["net"]), Decimal(amounts["vat"]), Decimal(amounts["gross"]))
+            assert (currency, net, vat, gross) == expected, cdr_id
+            with_amounts += 1
+        elif entry["status"] == "rated":
+            assert gross is not None and gross == net + vat, cdr_id  # OCPI tariff sessions: status only in the truth
+    assert with_amounts == em["counts"]["with_amounts"]
+
+
+def test_a_repeated_cdr_is_listed_as_a_repeat_and_rated_once(clean_run) -> None:
+    work, _ = clean_run
+    em = emobility_truth(work)
+    assert em["repeats"], "the sample has repeats"
+    with warehouse(work) as con:
+        repeats = con.execute(
+            """SELECT cdr_id, source_file, source_line, rating_status, reason_code, gross_amount, invoice_number
+               FROM marts.fct_cdr_control_center WHERE is_repeat"""
+        ).fetchall()
+        rated = con.execute(
+            f"""SELECT cdr_id, count(*), min(source_file), min(source_line) FROM emobility.cdr_ratings
+                WHERE cdr_id IN ({", ".join("?" for _ in em["repeats"])}) GROUP BY 1""",
+            [r["cdr_id"] for r in em["repeats"]],
+        ).fetchall()
+        invoiced = dict(
+            con.execute(
+                f"""SELECT cdr_id, count(*) FROM emobility.emp_invoice_cdrs
+                    WHERE cdr_id IN ({", ".join("?" for _ in em["repeats"])}) GROUP BY 1""",
+                [r["cdr_id"] for r in em["repeats"]],
+            ).fetchall()
+        )
+    assert sorted(repeats) == sorted(
+        (r["cdr_id"], in_source_folder(r["file"]), r["line"], "repeat", "repeat", None, None) for r in em["repeats"]
+    )
+    # Rated once, from its first delivery, and invoiced once.
+    assert sorted(rated) == sorted(
+        (r["cdr_id"], 1, in_source_folder(r["first_file"]), r["first_line"]) for r in em["repeats"]
+    )
+    assert invoiced == {r["cdr_id"]: 1 for r in em["repeats"]}
+
+
+def test_each_cpo_notification_is_one_not_rated_cdr_whose_reason_notifies_the_cpo(clean_run) -> None:
+    from rating.rating_status import NOTIFY_CPO
+
+    work, _ = clean_run
+    em = emobility_truth(work)
+    expected = sorted(
+        (cdr_id, entry["reason_code"])
+        for cdr_id, entry in em["cdrs"].items()
+        if entry["status"] == "not_rated" and entry["reason_code"] in NOTIFY_CPO
+    )
+    assert {reason for _, reason in expected} == {"no_evse_data", "tax_not_configured"}
+    with warehouse(work) as con:
+        got = sorted(con.execute("SELECT cdr_id, reason_code FROM marts.fct_cpo_notifications").fetchall())
+    assert got == expected
+
+
+def _invoiced_month(session_end: datetime, country: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return session_end.astimezone(ZoneInfo(EMOBILITY_TIME_ZONES[country])).strftime("%Y-%m")
+
+
+def _expected_emp_documents(work: Path) -> dict[tuple, dict]:
+    """Per (country, EMP, currency, invoiced month, type): the rated CDRs of the truth and, when the truth has
+    every one's amounts, their sums. The month is the EVSE-local month of the session end (from the CDR as loaded)."""
+    em = emobility_truth(work)
+    with warehouse(work) as con:
+        ends = dict(con.execute("SELECT cdr_id, session_end FROM marts.fct_cdr_control_center WHERE NOT is_repeat").fetchall())
+    groups: dict[tuple, dict] = defaultdict(lambda: {"cdrs": 0, "net": Decimal(0), "vat": Decimal(0), "gross": Decimal(0), "priced": True})
+    for cdr_id, entry in em["cdrs"].items():
+        if entry["status"] != "rated":
+            continue
+        kind = "Credit Note" if entry["credit"] else "Invoice"
+        key = (entry["country_code"], entry["emp_id"], entry["currency"], _invoiced_month(ends[cdr_id], entry["country_code"]), kind)
+        group = groups[key]
+        group["cdrs"] += 1
+        if "amounts" in entry:
+            for part in ("net", "vat", "gross"):
+                group[part] += Decimal(entry["amounts"][part])
+        else:
+            group["priced"] = False  # an OCPI-tariff session: the truth gives no amounts
+    # A month is invoiced once it has ended; the asset's `as_of` is today (UTC). A session of the last sample
+    # month that ended after midnight on its last day belongs to a month that may not have ended yet.
+    today = datetime.now(timezone.utc).date()
+    return {key: group for key, group in groups.items() if (date.fromisoformat(f"{key[3]}-01") + timedelta(days=32)).replace(day=1) <= today}
+
+
+def _emp_documents(work: Path) -> list[tuple]:
+    with warehouse(work) as con:
+        return con.execute(
+            """SELECT country_code, provider_id, currency, invoiced_month, document_type, invoice_number, company_id,
+                      cdr_count, net_amount, vat_amount, total_amount, issue_date, due_date
+               FROM marts.fct_emp_invoices ORDER BY invoice_number"""
+        ).fetchall()
+
+
+def test_emp_documents_add_up_to_the_truths_rated_cdrs(clean_run) -> None:
+    import re
+
+    work, _ = clean_run
+    expected = _expected_emp_documents(work)
+    documents = _emp_documents(work)
+    got = {row[:5]: row for row in documents}
+    # Every month has ended and one run issued everything: one document per key, none supplementary.
+    assert len(got) == len(documents)
+    assert set(got) == set(expected)
+    assert any(kind == "Credit Note" for *_, kind in got)
+    priced = 0
+    for key, row in got.items():
+        country, emp, currency, month, kind, number, company, cdrs, net, vat, total, issue, due = row
+        assert re.fullmatch(rf"\d{{10}}-{re.escape(emp)}", number), number
+        assert number[:6] == issue.strftime("%y%m%d"), number
+        # The month's first document is dated the first day of the next month.
+        first_of_month = date.fromisoformat(f"{month}-01")
+        assert issue == (first_of_month + timedelta(days=32)).replace(day=1), (number, month)
+        assert company == f"VB-{country}"
+        assert cdrs == expected[key]["cdrs"], key
+        if expected[key]["priced"]:
+            assert (net, vat, total) == (expected[key]["net"], expected[key]["vat"], expected[key]["gross"]), key
+            priced += 1
+        assert (total < 0) == (kind == "Credit Note"), key
+    assert priced >= len(got) - 2 * MONTHS  # only RO / BG-ELC (OCPI tariff) documents lack truth amounts
+    assert len({row[5][:10] for row in documents}) == len(documents)  # the ten digits alone are unique
+
+
+def test_emp_document_files_are_the_pdf_and_the_cdr_csv_zipped(clean_run) -> None:
+    import io
+    import zipfile
+
+    work, _ = clean_run
+    documents = _emp_documents(work)
+    root = work / "outputs" / "emp_invoices"
+    invoice = next(row for row in documents if row[4] == "Invoice")
+    credit_note = next(row for row in documents if row[4] == "Credit Note")
+    for country, emp, currency, month, kind, number, company, cdrs, net, vat, total, issue, due in (invoice, credit_note):
+        folder = root / company / month
+        with zipfile.ZipFile(folder / f"{number}.zip") as archive:
+            assert sorted(archive.namelist()) == sorted([f"{number}.pdf", f"{number}_cdrs.csv"])
+            pdf = archive.read(f"{number}.pdf")
+            cdr_csv = archive.read(f"{number}_cdrs.csv")
+        assert pdf == (folder / f"{number}.pdf").read_bytes()
+        assert cdr_csv == (folder / f"{number}_cdrs.csv").read_bytes()
+        text = subprocess.run(["pdftotext", "-raw", str(folder / f"{number}.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+        assert number in text
+        rows = list(csv.DictReader(io.StringIO(cdr_csv.decode("utf-8"))))
+        assert len({row["cdr_id"] for row in rows}) == cdrs
+        assert sum(Decimal(row["gross_amount"]) for row in rows) == total, number
+        assert sum(Decimal(row["net_amount"]) for row in rows) == net, number
+        assert {row["currency"] for row in rows} == {currency}
+    with zipfile.ZipFile(root / "all_emp_invoices.zip") as archive:
+        names = archive.namelist()
+    assert len(names) == 2 * len(documents)
+    assert set(names) == {
+        f"{row[6]}/{row[3]}/{row[5]}{suffix}" for row in documents for suffix in (".pdf", "_cdrs.csv")
+    }
+
+
+def test_the_tax_configuration_export_lists_the_new_emp_as_not_configured(clean_run, tmp_path: Path) -> None:
+    work, _ = clean_run
+    out = tmp_path / "tax_RO.csv"
+    subprocess.run(
+        [str(BIN / "voltbill"), "export-tax-configuration", "--country", "RO", "--out", str(out)],
+        env=environment(work), capture_output=True, text=True, check=True,
+    )
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["country_code"] for row in rows} == {"RO"}
+    new = [row for row in rows if row["emp_id"] == "RO-NEW"]
+    assert new and all(row["configuration_status"] == "not_configured" and row["vat_rate_pct"] == "" for row in new)
+    assert {row["price_component"] for row in new} == {"energy"}  # its offer is per kWh
+    # RO-EMO, configured: 21 % on energy since 2025-08-01.
+    (emo,) = [row for row in rows if row["emp_id"] == "RO-EMO"]
+    assert (emo["price_component"], emo["configuration_status"], Decimal(emo["vat_rate_pct"])) == ("energy", "configured", Decimal(21))
+
+
+def emp_invoice_files(work: Path) -> dict[str, bytes]:
+    root = work / "outputs" / "emp_invoices"
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
 def test_a_second_run_changes_nothing(clean_run) -> None:
     work, _ = clean_run
     before = snapshot(work)
+    # The e-mobility ledger is compared too: a rerun rates no CDR again and issues no EMP document.
+    assert {"emobility.cdr_ratings", "emobility.cdr_rating_components", "emobility.emp_invoices", "emobility.emp_invoice_cdrs"} <= set(before)
+    assert before["emobility.cdr_ratings"] and before["emobility.emp_invoices"]
+    files = emp_invoice_files(work)
+    assert files
     run_pipeline(work)
     assert snapshot(work) == before
+    assert emp_invoice_files(work) == files
 
 
 def test_a_run_killed_half_way_then_restarted_ends_like_one_clean_run(clean_run, tmp_path: Path) -> None:
