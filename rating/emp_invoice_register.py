@@ -40,7 +40,7 @@ def issue_emp_documents(connection: duckdb.DuckDBPyConnection, as_of: date) -> l
         ).fetchall()
     }
     terms = dict(connection.execute("select company_id, payment_terms_days from reference.cpo_subsidiaries").fetchall())
-    documents = plan_documents(cdrs, as_of, invoiced, last_sequences, terms)
+    documents = plan_documents(cdrs, as_of, invoiced, last_sequences, terms, max(last_sequences, default=None))
     if not documents:
         return []
     now = datetime.now(timezone.utc)

@@ -4,10 +4,11 @@ One document per CPO subsidiary, EMP, currency, invoiced month and kind: an invo
 month's sessions, a credit note for its credit CDRs. A month is invoiced once it has ended (in
 the EVSE's time zone, `invoiced_month` of the rating) before the run's date.
 
-* **Date.** A month's first document of a kind is dated the first day after the month, the day
-  the monthly run produces it. CDRs that arrive after their month was invoiced go on a
-  supplementary document of the same month, dated the run's day: an issued document never
-  changes, and none is backdated.
+* **Date.** A month's documents are dated the first day after the month, the day the monthly run
+  produces them (on a first run that catches up on past months too). A document that comes later,
+  because its CDRs arrived after their month was invoiced (a supplementary document), or because
+  the register already holds documents dated on or after that day, is dated the run's day: an
+  issued document never changes, and no document is dated before one already issued.
 * **Number.** Ten digits, `yymmdd` of the date and `nnnn`, the document's position among all
   documents the CPO dated that day (across subsidiaries, so the ten digits alone are unique), then
   `-` and the EMP's provider id. A day holds at most 9,999 documents.
@@ -85,11 +86,13 @@ def plan_documents(
     invoiced_keys: set[DocumentKey],
     last_sequence_by_day: dict[date, int],
     payment_terms_days: dict[str, int],
+    latest_issue_date: date | None = None,
 ) -> list[EmpDocument]:
     """The documents to issue on `as_of` for `cdrs` (rated, not invoiced yet).
 
     `invoiced_keys`: (subsidiary, EMP, currency, month, kind) that already have a document;
-    `last_sequence_by_day`: the highest `nnnn` already used per date; `payment_terms_days` per company.
+    `last_sequence_by_day`: the highest `nnnn` already used per date; `payment_terms_days` per company;
+    `latest_issue_date`: the latest date in the register (None when it is empty).
     """
     groups: dict[DocumentKey, list[RatedCdr]] = defaultdict(list)
     for cdr in cdrs:
@@ -100,7 +103,9 @@ def plan_documents(
         groups[key].append(cdr)
 
     def issue_date_of(key: DocumentKey) -> date:
-        return as_of if key in invoiced_keys else month_after(key.invoiced_month)
+        monthly_run_day = month_after(key.invoiced_month)
+        late = key in invoiced_keys or (latest_issue_date is not None and monthly_run_day <= latest_issue_date)
+        return max(as_of, monthly_run_day) if late else monthly_run_day
 
     ordered = sorted(groups, key=lambda k: (issue_date_of(k), k.company_id, k.emp_id, k.currency, k.invoiced_month, k.document_type))
     sequences = dict(last_sequence_by_day)
