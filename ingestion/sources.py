@@ -23,6 +23,7 @@ Common rules for all sources
 
 from __future__ import annotations
 
+from ingestion.allocation_sources import ALLOCATION_SOURCES
 from ingestion.emobility_sources import EMOBILITY_SOURCES
 from ingestion.source_contract import Column, ColumnType, NotBefore, RequiredWhen, RowRule, Source
 
@@ -577,6 +578,7 @@ SOURCES: tuple[Source, ...] = (
     BILATERAL_PURCHASES,
     BANK_STATEMENT_LINES,
     *EMOBILITY_SOURCES,
+    *ALLOCATION_SOURCES,
 )
 
 SOURCES_BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from assets.forecasting_tables import create_forecasting_tables
+from allocation.ledger_tables import create_allocation_tables
 from billing.ledger_tables import create_billing_ledger_tables
 from rating.ledger_tables import create_emobility_tables
 from orchestration.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
@@ -75,6 +76,7 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
         create_forecasting_tables(connection)
         create_billing_ledger_tables(connection)  # likewise for the billing marts and the ledger
         create_emobility_tables(connection)  # and for the e-mobility marts
+        create_allocation_tables(connection)  # and the allocation marts
     # Dagster may run the dbt models in two steps around a Python asset (forecasting, billing): a test whose
     # parents are not all in the step (a relationship to a model of the other step) runs in the step that
     # builds its last parent, instead of failing on a model not built yet.

@@ -6,6 +6,7 @@ from dagster import Definitions, in_process_executor
 
 from assets.billing import BILLING_ASSETS
 from assets.forecasting import FORECASTING_ASSETS
+from assets.allocation import ALLOCATION_ASSETS
 from assets.emobility import EMOBILITY_ASSETS
 from assets.invoicing import INVOICING_ASSETS
 from assets.ingest import INGEST_ASSETS, ingested_files, rejected_rows
@@ -19,7 +20,7 @@ from orchestration.sensors import invoicing_after_billing_sensor, landing_zone_s
 from voltbill.paths import inbox_dir, serving_dir, warehouse_path
 
 defs = Definitions(
-    assets=[*INGEST_ASSETS, rejected_rows, ingested_files, warehouse_models, *FORECASTING_ASSETS, *BILLING_ASSETS, *INVOICING_ASSETS, *EMOBILITY_ASSETS, warehouse_copy, imbalance_report],
+    assets=[*INGEST_ASSETS, rejected_rows, ingested_files, warehouse_models, *FORECASTING_ASSETS, *BILLING_ASSETS, *INVOICING_ASSETS, *EMOBILITY_ASSETS, *ALLOCATION_ASSETS, warehouse_copy, imbalance_report],
     asset_checks=MART_CHECKS,
     jobs=[pipeline_job, model_selection_job, day_ahead_job, billing_job, invoicing_job],
     schedules=[day_ahead_schedule, model_selection_schedule, billing_schedule],

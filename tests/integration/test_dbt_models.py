@@ -35,6 +35,7 @@ from ingestion.raw_schema import create_raw_schema
 from ingestion.sources import METER_READINGS
 from assets.forecasting_tables import create_forecasting_tables
 from billing.ledger_tables import create_billing_ledger_tables
+from allocation.ledger_tables import create_allocation_tables
 from rating.ledger_tables import create_emobility_tables
 from tests.integration.dbt_runner import run_dbt
 
@@ -266,6 +267,7 @@ def load_raw(path: Path, inbox: Path) -> None:
         create_forecasting_tables(con)
         create_billing_ledger_tables(con)
         create_emobility_tables(con)
+        create_allocation_tables(con)
         for table, rows in raw.rows.items():
             placeholders = ", ".join("?" * len(rows[0]))
             con.executemany(f"INSERT INTO raw.{table} VALUES ({placeholders})", rows)

@@ -44,6 +44,7 @@ from assets.forecasting_tables import (
     create_forecasting_tables,
 )
 from billing.ledger_tables import create_billing_ledger_tables
+from allocation.ledger_tables import create_allocation_tables
 from rating.ledger_tables import create_emobility_tables
 
 ZONES = {"RO": ZoneInfo("Europe/Bucharest"), "BG": ZoneInfo("Europe/Sofia")}
@@ -266,6 +267,7 @@ def load_forecasting(con: duckdb.DuckDBPyConnection) -> None:
     create_forecasting_tables(con)
     create_billing_ledger_tables(con)
     create_emobility_tables(con)
+    create_allocation_tables(con)
     insert(con, "forecasting.series_forecasts", build_forecasts(), SERIES_FORECASTS_COLUMNS)
     insert(con, "forecasting.purchase_plans", build_plans(), PURCHASE_PLANS_COLUMNS)
 
@@ -351,6 +353,7 @@ def test_a_point_of_a_company_without_a_balancing_group_fails_the_build(tmp_path
         create_forecasting_tables(con)
         create_billing_ledger_tables(con)
         create_emobility_tables(con)
+        create_allocation_tables(con)
     # seeds and models only: a failing test would skip dim_metering_points, and the tests below read it
     completed = run_dbt(
         ["build", "--select", "+dim_metering_points", "+dim_customers", "--resource-type", "seed", "--resource-type", "model"],
