@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from data.sample_portfolio.allocation import TRUTH_FILE as ALLOCATION_TRUTH_FILE
+from data.sample_portfolio.allocation import write_allocation_files
 from data.sample_portfolio.billing_settings import billing_settings_rows
 from data.sample_portfolio.corrections import correction_delivery, correction_mask, preliminary_values
 from data.sample_portfolio.defects import DefectRates, apply_defects
@@ -69,7 +71,7 @@ from ingestion.sources import (
     WEATHER,
 )
 
-TRUTH_FILES = ("truth.json", "meter_monthly.csv", "defects.csv", EMOBILITY_TRUTH_FILE)
+TRUTH_FILES = ("truth.json", "meter_monthly.csv", "defects.csv", EMOBILITY_TRUTH_FILE, ALLOCATION_TRUTH_FILE)
 DAY_AHEAD_XML_MARKETS = frozenset({"BG"})  # the others deliver CSV
 IMBALANCE_XML_MARKETS = frozenset({"RO"})
 HOSTILE_FILE = f"inbox/{IMBALANCE_PRICES.name}/imbalance_RO_extra_entities.xml"
@@ -183,6 +185,12 @@ class _Run:
     def emobility(self, truth_dir: Path) -> None:
         """The EV-charging files (EVSEs, EMPs, offers, taxes, OCPI tariffs, CDRs per month) and their truth file."""
         write_emobility_files(
+            self.out_dir / "inbox", truth_dir, self.portfolio.seed, list(self.portfolio.months), on_file=self.book.add_file
+        )
+
+    def allocation(self, truth_dir: Path) -> None:
+        """The cost-allocation files (Smart Cube site, meters, readings, invoices received, reconciliations) and their truth."""
+        write_allocation_files(
             self.out_dir / "inbox", truth_dir, self.portfolio.seed, list(self.portfolio.months), on_file=self.book.add_file
         )
 
@@ -380,6 +388,7 @@ def generate(
         run = _Run(out_dir, portfolio, rates, connection)
         run.master_data()
         run.emobility(truth_dir)
+        run.allocation(truth_dir)
         for month in portfolio.months:
             for market in portfolio.markets:
                 run.weather_month(market.code, month)
