@@ -5,6 +5,7 @@ the decimals they have (at least the minimum shown), amounts show their cents. N
 here except trailing zeros beyond the minimum decimals, which carry no value.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -59,3 +60,29 @@ def iban_groups(iban: str) -> str:
     """An IBAN in its print format: groups of four characters (ISO 13616)."""
     compact = iban.replace(" ", "")
     return " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))
+
+
+@dataclass(frozen=True)
+class DocumentFormatter:
+    """These helpers bound to one document's language and currency, for templates (`f.money(x)`)."""
+
+    language: str
+    currency: str
+
+    def number(self, value: Decimal, minimum_decimals: int = 0) -> str:
+        return number(value, self.language, minimum_decimals)
+
+    def amount(self, value: Decimal) -> str:
+        return amount(value, self.language)
+
+    def money(self, value: Decimal) -> str:
+        return money(value, self.currency, self.language)
+
+    def percent(self, value: Decimal) -> str:
+        return percent(value, self.language)
+
+    def day(self, value: date) -> str:
+        return day(value, self.language)
+
+    def long_day(self, value: date) -> str:
+        return long_day(value, self.language)

@@ -16,7 +16,6 @@ import html
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from decimal import Decimal
 from functools import partial
@@ -37,34 +36,11 @@ FACTURX_FILENAME = "factur-x.xml"
 FACTURX_CONFORMANCE_LEVEL = "EN 16931"
 
 
-@dataclass(frozen=True)
-class _Formatter:
-    """The formatting helpers bound to one document's language and currency, for the template."""
-
-    language: str
-    currency: str
-
-    def number(self, value: Decimal, minimum_decimals: int = 0) -> str:
-        return formatting.number(value, self.language, minimum_decimals)
-
-    def amount(self, value: Decimal) -> str:
-        return formatting.amount(value, self.language)
-
-    def money(self, value: Decimal) -> str:
-        return formatting.money(value, self.currency, self.language)
-
-    def day(self, value) -> str:
-        return formatting.day(value, self.language)
-
-    def long_day(self, value) -> str:
-        return formatting.long_day(value, self.language)
-
-
 def document_title(view: InvoiceView) -> str:
     return LABELS[view.language][f"doc_{view.invoice_type}"]
 
 
-def _charts(view: InvoiceView, formatter: _Formatter) -> dict[str, str]:
+def _charts(view: InvoiceView, formatter: formatting.DocumentFormatter) -> dict[str, str]:
     per_point: dict[str, list] = {}
     for item in sorted(view.daily_consumption, key=lambda row: (row.metering_point_id, row.day)):
         per_point.setdefault(item.metering_point_id, []).append((item.day, item.energy_kwh))
@@ -126,7 +102,7 @@ def document_html(environment: jinja2.Environment, view: InvoiceView) -> str:
     """The document as HTML: the company's template when it has one, else the shared one; the PDF's creation
     and modification dates fixed to the issue date (reproducible output)."""
     template = environment.select_template([f"invoice/{view.company_id}/invoice.html.j2", INVOICE_TEMPLATE])
-    formatter = _Formatter(view.language, view.currency)
+    formatter = formatting.DocumentFormatter(view.language, view.currency)
     source = template.render(v=view, t=LABELS[view.language], f=formatter, charts=_charts(view, formatter), doc_title=document_title(view))
     stamp = html.escape(_issue_instant(view).strftime("%Y-%m-%dT%H:%M:%SZ"))
     meta = f'<meta name="dcterms.created" content="{stamp}"><meta name="dcterms.modified" content="{stamp}">'
@@ -176,11 +152,11 @@ def _issue_instant(view: InvoiceView) -> datetime:
 
 
 @contextmanager
-def _source_date(view: InvoiceView) -> Iterator[None]:
+def source_date_epoch(instant: datetime) -> Iterator[None]:
     """fontTools stamps each embedded font subset with the time it was made unless SOURCE_DATE_EPOCH
-    (the reproducible-builds convention) is set: set it to the issue date while writing."""
+    (the reproducible-builds convention) is set: set it to `instant` (a document's issue date) while writing."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(_issue_instant(view).timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(instant.timestamp()))
     try:
         yield
     finally:
@@ -192,7 +168,7 @@ def _source_date(view: InvoiceView) -> Iterator[None]:
 
 def write_pdf(document, view: InvoiceView, facturx_xml: bytes | None = None) -> bytes:
     """Write a rendered document; embed the CII XML as Factur-X when given."""
-    with _source_date(view):
+    with source_date_epoch(_issue_instant(view)):
         return _write_pdf(document, view, facturx_xml)
 
 
