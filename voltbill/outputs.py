@@ -28,6 +28,7 @@ def describe_outputs() -> str:
         f"  invoice documents         {outputs_dir() / 'invoices'}/<company>/<billing period>/ (PDF, UBL, CII, CSV, zip)",
         f"  invoice period exports    {outputs_dir() / 'invoices' / 'exports'}/<company>_<period>.zip, .accounting.csv",
         f"  EMP invoices (EV charging) {outputs_dir() / 'emp_invoices'}/<company>/<month>/ (PDF, CDR CSV, zip), all_emp_invoices.zip",
+        f"  reconciliation documents  {outputs_dir() / 'reconciliations'}/<building>/<period end>/<tenant>.pdf",
         "  Dagster UI                make dev, then http://127.0.0.1:3000",
     ]
     invoices = outputs_dir() / "invoices"
@@ -102,6 +103,15 @@ def describe_outputs() -> str:
             lines += [f"  {status:<10} {reason:<28} {count:>8,}" for status, reason, count in statuses]
             lines.append("EMP invoices and credit notes (marts.fct_emp_invoices):")
             lines += [f"  {emp_id:<8} {kind:<12} {currency:<4} {count:>5,} documents {total:>14,}" for emp_id, kind, currency, count, total in emp]
+        if ("marts", "fct_service_charge_balances") in tables:
+            balances = connection.execute(
+                "SELECT source_object_id, currency, count(*), sum(total), sum(balance) FROM marts.fct_service_charge_balances GROUP BY ALL ORDER BY 1"
+            ).fetchall()
+            problems = connection.execute("SELECT kind, subject, message FROM marts.fct_allocation_problems WHERE kind <> 'note' ORDER BY 1, 2").fetchall()
+            lines.append("")
+            lines.append("Service-charge reconciliations (marts.fct_service_charge_balances): tenants, total, balance")
+            lines += [f"  {source:<10} {currency:<4} {count:>4} tenants {total:>14,} {balance:>14,}" for source, currency, count, total, balance in balances]
+            lines += [f"  not produced: {subject}: {message}" for kind, subject, message in problems if kind == "reconciliation"]
     return "\n".join(lines)
 
 
