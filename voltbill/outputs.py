@@ -27,7 +27,7 @@ def describe_outputs() -> str:
         f"  imbalance report (HTML)   {outputs_dir() / 'imbalance' / 'imbalance_report.html'}",
         f"  invoice documents         {outputs_dir() / 'invoices'}/<company>/<billing period>/ (PDF, UBL, CII, CSV, zip)",
         f"  invoice period exports    {outputs_dir() / 'invoices' / 'exports'}/<company>_<period>.zip, .accounting.csv",
-        f"  EMP invoices (EV charging) {outputs_dir() / 'emp_invoices'}/<company>/<month>/ (PDF, CDR CSV, zip), all_emp_invoices.zip",
+        f"  EMP invoices (charging)   {outputs_dir() / 'emp_invoices'}/<company>/<month>/ (PDF, CDR CSV, zip), all_emp_invoices.zip",
         f"  reconciliation documents  {outputs_dir() / 'reconciliations'}/<building>/<period end>/<tenant>.pdf",
         "  Dagster UI                make dev, then http://127.0.0.1:3000",
     ]
