@@ -106,9 +106,26 @@ def consumption_records(readings: list[dict], invoices: list[ReceivedInvoice], a
     return records
 
 
-def _invoices(connection: duckdb.DuckDBPyConnection, result: AllocationRunResult) -> list[ReceivedInvoice]:
+def _invoices(connection: duckdb.DuckDBPyConnection, tree: ObjectTree, result: AllocationRunResult) -> list[ReceivedInvoice]:
+    """The invoices the library accepts, on objects and meters that exist; each refused one is a problem."""
+    meters = {row["meter_id"]: row for row in query_rows(connection, "select * from staging.stg_allocation__billing_meters")}
     invoices: list[ReceivedInvoice] = []
     for row in query_rows(connection, "select * from staging.stg_allocation__received_invoices order by invoice_id"):
+        where = f"{row['source_file']} line {row['source_line']}"
+        meter = meters.get(row["meter_id"]) if row["meter_id"] else None
+        refusal = None
+        if row["object_id"] not in tree:
+            refusal = f"object {row['object_id']!r} is not in the object tree"
+        elif row["meter_id"] and meter is None:
+            refusal = f"billing meter {row['meter_id']!r} is not in the meter register"
+        elif meter is not None and (meter["object_id"] != row["object_id"] or meter["energy_type"] != row["category"]):
+            refusal = (f"billing meter {row['meter_id']} measures {meter['energy_type']} of {meter['object_id']}, "
+                       f"not {row['category']} of {row['object_id']}")
+        elif meter is not None and not meter["is_invoiced"]:
+            refusal = f"meter {row['meter_id']} is not marked as invoiced (a billing meter)"
+        if refusal:
+            result.problems.append(("invoice", row["invoice_id"], f"{where}: {refusal}; the invoice is not allocated"))
+            continue
         try:
             invoices.append(
                 ReceivedInvoice(
@@ -117,7 +134,7 @@ def _invoices(connection: duckdb.DuckDBPyConnection, result: AllocationRunResult
                 )
             )
         except ValueError as error:
-            result.problems.append(("invoice", row["invoice_id"], f"{row['source_file']} line {row['source_line']}: {error}"))
+            result.problems.append(("invoice", row["invoice_id"], f"{where}: {error}"))
     return invoices
 
 
@@ -134,12 +151,12 @@ def _costs(invoices, prices, tree, records, as_of, result: AllocationRunResult) 
         report: CostReport = energy_costs(invoices, prices, tree, records, as_of)
         rows = list(report.rows)
         notes = list(report.notes)
-    except ValueError:
+    except (ValueError, LookupError):
         rows, notes = [], []
         for invoice in invoices:
             try:
                 single = energy_costs([invoice], prices, tree, records, as_of)
-            except ValueError as error:
+            except (ValueError, LookupError) as error:
                 result.problems.append(("invoice", invoice.invoice_id, str(error)))
                 continue
             rows += single.rows
@@ -198,8 +215,16 @@ def run_allocation(connection: duckdb.DuckDBPyConnection, as_of: date) -> Alloca
         result.problems += [("object_tree", "", problem) for problem in error.problems]
         _replace(connection, [], [], [], result.problems, as_of, now)
         return result
-    invoices = _invoices(connection, result)
+    invoices = _invoices(connection, tree, result)
     readings = meter_readings(connection)
+    result.problems += [
+        ("reading", meter_id, f"{source_file} line {source_line}: meter {meter_id!r} is not in the meter register; its reading is not used")
+        for meter_id, source_file, source_line in connection.execute(
+            """select c.meter_id, c.source_file, c.source_line from staging.stg_allocation__meter_consumption as c
+               where not exists (select 1 from staging.stg_allocation__billing_meters as m where m.meter_id = c.meter_id)
+               order by 1, 2, 3"""
+        ).fetchall()
+    ]
     records = consumption_records(readings, invoices, as_of)
     costs = _costs(invoices, _price_lists(connection), tree, records, as_of, result)
     alerts = overcharge_alerts(invoices, tree)
@@ -228,18 +253,20 @@ def _replace(connection, costs, alerts, reconciliations, problems, as_of: date, 
             "insert into allocation.overcharge_alerts values (?, ?, ?, ?, ?, ?, ?)",
             [[a.invoice_id, a.meter_id, a.object_id, a.amount, a.threshold, a.currency, a.message] for a in alerts],
         )
+        codes = {template.name: code for code, template in TEMPLATES.items()}
         for run in reconciliations:
             start, end = run.specs[0].period_start, run.specs[0].period_end
+            template_code = codes.get(run.template, run.template)
             specs = {spec.spec_id: spec for spec in run.specs}
             _insert_many(connection, 
                 "insert into allocation.reconciliation_shares values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[run.source_object_id, start, end, run.template, t.tenant_id, s.spec_id, str(s.kind), specs[s.spec_id].name,
+                [[run.source_object_id, start, end, template_code, t.tenant_id, s.spec_id, str(s.kind), specs[s.spec_id].name,
                   specs[s.spec_id].cost, s.amount, s.basis_quantity, s.consumption_part, s.area_part, run.currency]
                  for t in run.tenants for s in t.shares],
             )
             _insert_many(connection, 
                 "insert into allocation.reconciliation_balances values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[run.source_object_id, start, end, run.template, t.tenant_id, t.name, t.total, t.advances_paid, t.balance, run.currency]
+                [[run.source_object_id, start, end, template_code, t.tenant_id, t.name, t.total, t.advances_paid, t.balance, run.currency]
                  for t in run.tenants],
             )
         _insert_many(connection, 

@@ -72,7 +72,7 @@ LEDGER_DDL = (
     """,
     """
     CREATE TABLE IF NOT EXISTS allocation.problems (
-        kind            VARCHAR NOT NULL,       -- object_tree | invoice | reconciliation | note
+        kind            VARCHAR NOT NULL,       -- object_tree | invoice | reading | reconciliation | note
         subject         VARCHAR NOT NULL,       -- the invoice id, or the reconciliation (source and period)
         message         VARCHAR NOT NULL,
         recorded_at     TIMESTAMPTZ NOT NULL

@@ -9,7 +9,7 @@ select
     i.period_end,
     a.amount,
     a.threshold as alert_threshold_amount,
-    a.amount - a.threshold as excess_amount,
+    cast(a.amount - a.threshold as decimal(18,2)) as excess_amount,
     a.currency,
     a.message
 from {{ source('allocation_ledger', 'overcharge_alerts') }} as a
