@@ -27,12 +27,21 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+RECENT_RECORDS = 200
+
+
 def _run_pid(instance: DagsterInstance, run_id: str) -> int | None:
-    """The pid that wrote the run's latest event, if any."""
-    records = instance.get_records_for_run(run_id, ascending=False, limit=1).records
-    if not records or records[0].event_log_entry.dagster_event is None:
-        return None
-    return records[0].event_log_entry.dagster_event.pid
+    """The pid that wrote the run's latest Dagster event, if any.
+
+    Plain log messages (an asset's `context.log`, dbt's log lines) carry no pid, so the latest record is
+    not enough: a run killed right after one would never be recognised as killed.
+    """
+    records = instance.get_records_for_run(run_id, ascending=False, limit=RECENT_RECORDS).records
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        if event is not None and event.pid is not None:
+            return event.pid
+    return None
 
 
 def release_dead_runs(instance: DagsterInstance) -> list[str]:
