@@ -43,7 +43,7 @@ DEFECT_REASON_CODES = {
 }
 
 # Columns that record when something happened, not what: they differ between any two runs.
-WALL_CLOCK_COLUMNS = {"_ingested_at", "rejected_at", "ingested_at", "rated_at", "notified_at", "issued_at"}
+WALL_CLOCK_COLUMNS = {"_ingested_at", "rejected_at", "ingested_at", "rated_at", "notified_at", "issued_at", "recorded_at"}
 # What the `pipeline` job and the first step of `make run` materialise: everything but the
 # forecasting model choice and the partitioned day-ahead and billing assets.
 BILLING_PARTITIONED = " or ".join(
@@ -93,12 +93,12 @@ def warehouse(work: Path) -> duckdb.DuckDBPyConnection:
 
 
 def snapshot(work: Path) -> dict[str, list[tuple]]:
-    """Every raw, mart and e-mobility ledger table's content, without wall-clock columns, sorted."""
+    """Every raw, mart, e-mobility and allocation ledger table's content, without wall-clock columns, sorted."""
     tables: dict[str, list[tuple]] = {}
     with warehouse(work) as con:
         names = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('raw', 'marts', 'emobility') AND table_type = 'BASE TABLE' ORDER BY 1, 2"
+            "WHERE table_schema IN ('raw', 'marts', 'emobility', 'allocation') AND table_type = 'BASE TABLE' ORDER BY 1, 2"
         ).fetchall()
         for schema, name in names:
             columns = [
@@ -591,6 +591,174 @@ def test_the_tax_configuration_export_lists_the_new_emp_as_not_configured(clean_
     assert (emo["price_component"], emo["configuration_status"], Decimal(emo["vat_rate_pct"])) == ("energy", "configured", Decimal(21))
 
 
+# --- Cost allocation and service-charge reconciliations (seed 002) against the generator's truth ------------------------
+
+
+def allocation_truth(work: Path) -> dict:
+    return json.loads((work / "truth" / "allocation.json").read_text())
+
+
+def test_every_elapsed_energy_invoice_is_allocated_as_the_truth_says(clean_run) -> None:
+    """Each object's share (amount and consumption) and each parent's loss, per elapsed invoice (electricity and heat)."""
+    work, _ = clean_run
+    at = allocation_truth(work)
+    assert any(entry["category"] == "electricity" for entry in at["allocations"].values())
+    with warehouse(work) as con:
+        rows = con.execute(
+            "SELECT invoice_id, kind, object_id, consumption, amount, currency FROM marts.fct_object_energy_costs "
+            "WHERE basis = 'invoice' AND kind IN ('allocated', 'loss')"
+        ).fetchall()
+    got: dict[str, dict[str, dict]] = defaultdict(lambda: {"allocated": {}, "loss": {}})
+    for invoice_id, kind, object_id, consumption, amount, currency in rows:
+        assert currency == "CZK", invoice_id
+        assert object_id not in got[invoice_id][kind], (invoice_id, kind, object_id)
+        got[invoice_id][kind][object_id] = (consumption, amount)
+    # Nothing but the truth's elapsed energy invoices is allocated.
+    assert set(got) == set(at["allocations"])
+    for invoice_id, entry in at["allocations"].items():
+        objects = {o: (Decimal(v["consumption"]), Decimal(v["amount"])) for o, v in entry["objects"].items()}
+        losses = {p: (Decimal(v["consumption"]), Decimal(v["amount"])) for p, v in entry["losses"].items()}
+        assert got[invoice_id]["allocated"] == objects, invoice_id
+        assert got[invoice_id]["loss"] == losses, invoice_id
+        assert objects[entry["object_id"]] == (Decimal(entry["consumption"]), Decimal(entry["amount"])), invoice_id
+
+
+def test_elapsed_expenses_are_one_row_at_the_invoiced_object(clean_run) -> None:
+    work, _ = clean_run
+    at = allocation_truth(work)
+    with warehouse(work) as con:
+        rows = con.execute(
+            "SELECT invoice_id, category, object_id, period_start, period_end, amount FROM marts.fct_object_energy_costs "
+            "WHERE kind = 'expense'"
+        ).fetchall()
+    expected = [
+        (e["invoice_id"], e["category"], e["object_id"], date.fromisoformat(e["period_start"]), date.fromisoformat(e["period_end"]),
+         Decimal(e["amount"]))
+        for e in at["expenses"]
+    ]
+    assert expected and sorted(rows) == sorted(expected)
+
+
+def test_the_overcharged_invoice_raises_an_alert(clean_run) -> None:
+    work, _ = clean_run
+    at = allocation_truth(work)
+    assert at["overcharged_invoice_ids"]
+    with warehouse(work) as con:
+        alerts = con.execute("SELECT invoice_id, amount, alert_threshold_amount, excess_amount FROM marts.fct_overcharge_alerts").fetchall()
+    assert sorted(invoice_id for invoice_id, *_ in alerts) == sorted(at["overcharged_invoice_ids"])
+    for invoice_id, amount, threshold, excess in alerts:
+        assert amount > threshold and excess == amount - threshold, invoice_id
+        if invoice_id in at["allocations"]:
+            assert amount == Decimal(at["allocations"][invoice_id]["amount"]), invoice_id
+
+
+def test_the_invoice_for_a_period_not_yet_ended_is_not_in_the_costs(clean_run) -> None:
+    work, _ = clean_run
+    at = allocation_truth(work)
+    future = at["future_invoices"][0]
+    assert future["invoice_id"] == at["future_invoice_id"]
+    assert date.fromisoformat(future["period_end"]) >= datetime.now(timezone.utc).date()  # still running today
+    with warehouse(work) as con:
+        rows = con.execute(
+            "SELECT basis, kind, object_id, price_list_id FROM marts.fct_object_energy_costs WHERE invoice_id = ?", [future["invoice_id"]]
+        ).fetchall()
+    assert not [row for row in rows if row[0] == "invoice"]
+    # No reading lies within its period yet, so the price list prices nothing either.
+    assert len(rows) == len(future["price_list_rows"]) == 0
+
+
+def _recon_period(at: dict) -> tuple[date, date]:
+    period = at["reconciliation_period"]
+    return date.fromisoformat(period["period_start"]), date.fromisoformat(period["period_end"])
+
+
+def test_the_smart_cube_reconciliation_of_building_1_equals_the_truth(clean_run) -> None:
+    work, _ = clean_run
+    at = allocation_truth(work)
+    building = at["site"]["buildings"][0]
+    expected = at["reconciliations"][building]
+    assert expected["status"] == "ok"
+    start, end = _recon_period(at)
+    with warehouse(work) as con:
+        balances = con.execute(
+            "SELECT tenant_id, period_start, period_end, template, total, advances_paid, balance, outcome, currency "
+            "FROM marts.fct_service_charge_balances WHERE source_object_id = ?", [building]
+        ).fetchall()
+        shares = con.execute(
+            "SELECT tenant_id, spec_id, kind, tenant_share, basis_quantity, consumption_part, area_part, reconciled_cost "
+            "FROM marts.fct_service_charge_reconciliations WHERE source_object_id = ?", [building]
+        ).fetchall()
+    tenants = expected["tenants"]
+    assert sorted(row[0] for row in balances) == sorted(tenants) == sorted(at["site"]["tenants"][building])
+    for tenant_id, period_start, period_end, template, total, advances, balance, outcome, currency in balances:
+        want = tenants[tenant_id]
+        assert (period_start, period_end, currency) == (start, end, "CZK")
+        assert (total, advances, balance) == (Decimal(want["total"]), Decimal(want["advances_paid"]), Decimal(want["balance"])), tenant_id
+        assert outcome == ("to_pay" if balance > 0 else "refund" if balance < 0 else "settled")
+    got = {(tenant_id, spec_id): row for tenant_id, spec_id, *row in shares}
+    want_shares = {(t, spec_id): line for t, entry in tenants.items() for spec_id, line in entry["shares"].items()}
+    assert set(got) == set(want_shares)
+    assert {spec_id for _, spec_id in got} == set(expected["spec_ids"])
+    for key, line in want_shares.items():
+        kind, share, basis, consumption_part, area_part, _ = got[key]
+        assert (kind, share, basis) == (line["kind"], Decimal(line["amount"]), Decimal(line["basis_quantity"])), key
+        if line["kind"] == "heating":
+            assert (consumption_part, area_part) == (Decimal(line["consumption_part"]), Decimal(line["area_part"])), key
+    # The tenants' shares of each cost add up to the cost.
+    for spec_id in expected["spec_ids"]:
+        parts = [row for (t, s), row in got.items() if s == spec_id]
+        assert sum(row[1] for row in parts) == parts[0][5], spec_id
+
+
+def test_a_reconciliation_document_is_written_for_each_tenant_of_building_1_only(clean_run) -> None:
+    work, _ = clean_run
+    at = allocation_truth(work)
+    building = at["site"]["buildings"][0]
+    _, end = _recon_period(at)
+    root = work / "outputs" / "reconciliations"
+    expected = {Path(building) / f"{end:%Y-%m}" / f"{tenant}.pdf" for tenant in at["site"]["tenants"][building]}
+    assert {path.relative_to(root) for path in root.rglob("*.pdf")} == expected
+    tenants = at["reconciliations"][building]["tenants"]
+    with (work / "inbox" / "site_objects" / "site_objects.csv").open(newline="", encoding="utf-8") as handle:
+        names = {row["object_id"]: row["name"] for row in csv.DictReader(handle)}
+    for relative in sorted(expected):
+        text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(root / relative), "-"], capture_output=True, check=True).stdout
+        text = " ".join(text.decode("utf-8").replace("\xa0", " ").split())
+        assert names[relative.stem] in text, relative
+        digits = "".join(ch for ch in text if ch.isdigit())
+        balance = Decimal(tenants[relative.stem]["balance"])
+        assert f"{abs(balance):.2f}".replace(".", "") in digits, relative  # the balance, in any locale's separators
+
+
+def test_the_reconciliations_that_cannot_be_produced_have_no_rows_and_say_why(clean_run) -> None:
+    work, _ = clean_run
+    at = allocation_truth(work)
+    _, b2, b3 = at["site"]["buildings"]
+    assert at["reconciliations"][b2]["status"] == at["reconciliations"][b3]["status"] == "error"
+    assert at["reconciliations"][b2]["error_kind"] == "template_missing_heating"
+    assert at["reconciliations"][b3]["error_kind"] == "tenant_without_water_meter"
+    tenant = at["reconciliations"][b3]["tenant_id"]
+    assert tenant == at["site"]["tenant_without_water_meter"]
+    with warehouse(work) as con:
+        rows = {
+            table: con.execute(f"SELECT count(*) FROM marts.{table} WHERE source_object_id IN (?, ?)", [b2, b3]).fetchone()[0]
+            for table in ("fct_service_charge_balances", "fct_service_charge_reconciliations")
+        }
+        problems = con.execute("SELECT kind, subject, message FROM marts.fct_allocation_problems WHERE kind <> 'note'").fetchall()
+    assert rows == {"fct_service_charge_balances": 0, "fct_service_charge_reconciliations": 0}
+    # Exactly the two reconciliations, one problem each, and nothing else the run could not use.
+    assert sorted(subject.split()[0] for _, subject, _ in problems) == [b2, b3], problems
+    by_building = {subject.split()[0]: (kind, message) for kind, subject, message in problems}
+    assert by_building[b2][0] == by_building[b3][0] == "reconciliation"
+    assert "heating" in by_building[b2][1]
+    assert tenant in by_building[b3][1] and "water meter" in by_building[b3][1]
+
+
+def reconciliation_files(work: Path) -> dict[str, bytes]:
+    root = work / "outputs" / "reconciliations"
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
 def emp_invoice_files(work: Path) -> dict[str, bytes]:
     root = work / "outputs" / "emp_invoices"
     return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
@@ -604,9 +772,14 @@ def test_a_second_run_changes_nothing(clean_run) -> None:
     assert before["emobility.cdr_ratings"] and before["emobility.emp_invoices"]
     files = emp_invoice_files(work)
     assert files
+    # And the allocation results: replaced whole by each run, the same on the same inputs (and the same day).
+    assert before["allocation.energy_costs"] and before["allocation.reconciliation_balances"] and before["allocation.problems"]
+    reconciliations = reconciliation_files(work)
+    assert reconciliations
     run_pipeline(work)
     assert snapshot(work) == before
     assert emp_invoice_files(work) == files
+    assert reconciliation_files(work) == reconciliations
 
 
 def test_a_run_killed_half_way_then_restarted_ends_like_one_clean_run(clean_run, tmp_path: Path) -> None:
