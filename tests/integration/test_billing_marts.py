@@ -599,6 +599,8 @@ def test_consumption_by_type_against_the_same_month_of_earlier_years(warehouse) 
         (date(2025, 2, 1), "achieved", feb_2025, feb_2024, None, change(feb_2025, feb_2024), None),
         (date(2026, 2, 1), "achieved", feb_2026, feb_2025, feb_2024, change(feb_2026, feb_2025), change(feb_2026, feb_2024)),
         (date(2026, 2, 1), "estimated", D("6.000"), None, None, None, None),
+        # ordered: the contracted monthly quantities of the two contracts that consumed, CT-RO-1 700 + CT-RO-2 1300
+        (date(2026, 2, 1), "ordered", D("700.000") + D("1300.000"), None, None, None, None),
     ]
 
 

@@ -1,5 +1,6 @@
 -- Dashboard (seed 000): active energy per company, local month and consumption type (achieved, estimated,
--- recalculated; fct_monthly_consumption, every metering point), beside the same month of the previous year
+-- recalculated: fct_monthly_consumption, every metering point; ordered: the contracted monthly quantity of the
+-- contracts that consumed in the month, fct_monthly_contract_consumption), beside the same month of the previous year
 -- and of the year before (self-joins), and the change in percent: (kWh − earlier kWh) × 100 / earlier kWh,
 -- exact decimal division rounded half up to 2 decimals (divide_round_half_up); null when the earlier month
 -- has no row or 0 kWh.
@@ -13,6 +14,18 @@ with monthly as (
         count(distinct metering_point_id) as metering_points_count
     from {{ ref('fct_monthly_consumption') }}
     group by company_id, consumption_month, consumption_type
+
+    union all
+
+    -- the quantity ordered: one contract version per contract-month, so its points are counted once each
+    select
+        company_id,
+        consumption_month,
+        'ordered' as consumption_type,
+        sum(ordered_kwh) as energy_kwh,
+        sum(metering_points_count) as metering_points_count
+    from {{ ref('fct_monthly_contract_consumption') }}
+    group by company_id, consumption_month
 
 )
 
