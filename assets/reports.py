@@ -1,9 +1,16 @@
-"""Report assets: the serving copy of the marts that BI tools read, and the traders' imbalance report."""
+"""Report assets: the serving copy of the marts that BI tools read, the traders' imbalance report and the
+dashboard for traders and finance."""
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import duckdb
 import pandas as pd
-from dagster import AssetKey, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
 
+from dashboard import mart_reads as dashboard_marts
+from dashboard.alerts import AlertSettings
+from dashboard.page import build_dashboard
 from forecasting import imbalance_report as imbalance
 from orchestration.dbt import warehouse_models
 from orchestration.resources import WAREHOUSE_WRITER_POOL, ServingResource, WarehouseResource
@@ -91,5 +98,65 @@ def imbalance_report(config: ImbalanceReportConfig, warehouse: WarehouseResource
             **{f"imbalance_cost_total_{currency}": MetadataValue.float(float(total)) for currency, total in totals.items()},
             "delivery_days": f"{daily['delivery_date'].min()} … {daily['delivery_date'].max()}" if not daily.empty else "(none)",
             "periods_without_price": int(daily["periods_without_price_count"].sum()) if not daily.empty else 0,
+        }
+    )
+
+
+DASHBOARD_FILE = "dashboard.html"
+
+
+class DashboardConfig(Config):
+    as_of: str = ""  # YYYY-MM-DD the alerts are judged on (consumption due for invoicing); empty: today (UTC)
+    forecast_days: int = 14  # last delivery days charted hour by hour (forecast vs actual, error by hour)
+    invoicing_grace_days: int = AlertSettings.invoicing_grace_days
+    recent_days: int = AlertSettings.recent_days
+    baseline_days: int = AlertSettings.baseline_days
+    wape_rise_points: float = float(AlertSettings.wape_rise_points)
+    wape_ceiling_pct: float = float(AlertSettings.wape_ceiling_pct)
+
+    def alert_settings(self) -> AlertSettings:
+        return AlertSettings(
+            invoicing_grace_days=self.invoicing_grace_days,
+            recent_days=self.recent_days,
+            baseline_days=self.baseline_days,
+            wape_rise_points=Decimal(str(self.wape_rise_points)),
+            wape_ceiling_pct=Decimal(str(self.wape_ceiling_pct)),
+        )
+
+
+@asset(
+    key=AssetKey(["reports", "dashboard"]),
+    group_name="reports",
+    pool=WAREHOUSE_WRITER_POOL,  # a reader of the DuckDB file, like the imbalance report
+    kinds={"duckdb", "html", "plotly"},
+    deps=[AssetKey(["marts", mart]) for mart in dashboard_marts.MARTS],
+    description=(
+        "The dashboard for traders and finance (outputs/dashboard/dashboard.html): one self-contained HTML page with "
+        "interactive charts of consumption by type against earlier years, billing progress, amounts billed per invoice "
+        "type, receivables ageing, forecast vs actual and error by hour, nominated vs settled with the imbalance cost "
+        "and % deviation, CDRs by rating status, energy cost per object, and the alerts that put the company at risk."
+    ),
+)
+def dashboard(context: AssetExecutionContext, config: DashboardConfig, warehouse: WarehouseResource) -> MaterializeResult:
+    as_of = date.fromisoformat(config.as_of) if config.as_of else datetime.now(timezone.utc).date()
+    settings = config.alert_settings()
+    with warehouse.connect() as connection:
+        data = dashboard_marts.read_dashboard_data(connection, as_of, config.forecast_days)
+    built = build_dashboard(data, settings, datetime.now(timezone.utc), warehouse.path)
+    path = outputs_dir() / "dashboard" / DASHBOARD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".html.tmp")
+    temporary.write_text(built.html, encoding="utf-8")
+    temporary.replace(path)  # a reader (or a mail job) never sees half a page
+    for alert in built.alerts:
+        context.log.warning(f"{alert.title}: {alert.count}")
+    return MaterializeResult(
+        metadata={
+            "dashboard": MetadataValue.path(str(path)),
+            "charts": len(built.charts),
+            "charts_without_data": MetadataValue.md(", ".join(c.chart_id for c in built.charts if not c.has_data) or "(none)"),
+            "alerts": MetadataValue.md("\n".join(f"- **{a.title}**: {a.count}" for a in built.alerts) or "(none)"),
+            "marts_not_built": MetadataValue.md(", ".join(data.missing_marts) or "(none)"),
+            "size_bytes": path.stat().st_size,
         }
     )

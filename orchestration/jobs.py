@@ -55,3 +55,11 @@ day_ahead_job = define_asset_job(
     partitions_def=delivery_days,
     description="Forecast delivery day D from data known at the cutoff and write the purchase plan (one partition per D).",
 )
+
+DASHBOARD_ASSET = AssetKey(["reports", "dashboard"])
+
+dashboard_job = define_asset_job(
+    "dashboard",
+    selection=AssetSelection.assets(DASHBOARD_ASSET),
+    description="Rebuild the dashboard page (outputs/dashboard/dashboard.html) from the marts as they are now.",
+)

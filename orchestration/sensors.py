@@ -1,4 +1,7 @@
-"""Sensor that notices new files in the landing zone and starts the pipeline for them.
+"""Sensors: new files in the landing zone start the pipeline; a billing run starts the invoicing job; a run that
+rebuilt marts the dashboard reads, without the dashboard, starts the dashboard job.
+
+The landing-zone sensor:
 
 The sensor never opens the warehouse (a reader would collide with the single writer): it
 remembers, in its cursor, the name, size and modification time of every file it has seen and
@@ -15,6 +18,7 @@ import time
 from pathlib import Path
 
 from dagster import (
+    AssetKey,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
@@ -27,7 +31,8 @@ from dagster import (
 
 from ingestion.loader import source_files
 from ingestion.sources import SOURCES
-from orchestration.jobs import billing_job, invoicing_job, pipeline_job
+from dashboard.mart_reads import MARTS as DASHBOARD_MARTS
+from orchestration.jobs import DASHBOARD_ASSET, billing_job, dashboard_job, invoicing_job, pipeline_job
 from voltbill.paths import inbox_dir
 
 
@@ -67,3 +72,25 @@ def landing_zone_sensor(context: SensorEvaluationContext):
 )
 def invoicing_after_billing_sensor(context: RunStatusSensorContext) -> RunRequest:
     return RunRequest(run_key=f"after-billing-{context.dagster_run.run_id}")
+
+
+DASHBOARD_INPUTS = frozenset(AssetKey(["marts", mart]) for mart in DASHBOARD_MARTS)
+
+
+def run_leaves_dashboard_stale(asset_selection: frozenset[AssetKey] | None) -> bool:
+    """A run that materialised some of the marts the dashboard reads but not the dashboard itself (an ad-hoc
+    `dagster asset materialize`, `make run`'s later steps). A job run with no asset selection is the
+    pipeline (which ends with the dashboard) or a job that touches no mart."""
+    return bool(asset_selection) and DASHBOARD_ASSET not in asset_selection and bool(asset_selection & DASHBOARD_INPUTS)
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    request_job=dashboard_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="After a successful run that rebuilt marts the dashboard reads without rebuilding the dashboard, rebuilds it.",
+)
+def dashboard_after_run_sensor(context: RunStatusSensorContext):
+    if not run_leaves_dashboard_stale(context.dagster_run.asset_selection):
+        return SkipReason(f"Run {context.dagster_run.run_id} left the dashboard up to date.")
+    return RunRequest(run_key=f"dashboard-after-{context.dagster_run.run_id}")
