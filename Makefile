@@ -34,11 +34,13 @@ PIPELINE_ASSETS := not ($(DAY_AHEAD_ASSETS) or $(MODEL_SELECTION_ASSET) or $(BIL
 PAYMENT_ASSETS := key:"raw/bank_statement_lines" or key:"staging/stg_bank__statement_lines" or key:"billing/payment_allocations" or key:"billing/payment_queue"
 BILLING_MARTS := (key:"staging/stg_billing__*"+ or key:"staging/stg_bank__statement_lines"+) and not ($(BILLING_PARTITIONED) or $(PAYMENT_ASSETS) or $(INVOICING_ASSETS))
 FORECAST_MARTS := key:"staging/stg_forecasting__series_forecasts"+ or key:"staging/stg_forecasting__purchase_plans"+
+# Last: the dashboard over every mart as the run left them (the pipeline step drew it before billing and forecasts).
+DASHBOARD_ASSET := key:"reports/dashboard"
 
 .PHONY: run test dev manifest sample system-check bench bench-forecast bench-billing bench-invoices bench-rating docs clean help
 
 help:
-	@echo "make run    - install, generate the sample portfolio, run the pipeline, choose forecasting models, forecast the last 8 delivery days, bill every month, render the invoice documents, print the outputs"
+	@echo "make run    - install, generate the sample portfolio, run the pipeline, choose forecasting models, forecast the last 8 delivery days, bill every month, render the invoice documents, draw the dashboard, print the outputs"
 	@echo "make test   - run the full test suite"
 	@echo "make dev    - start the Dagster UI on http://127.0.0.1:3000"
 	@echo "make bench  - pipeline benchmark (BENCH_METERS=$(BENCH_METERS) metering points x 13 months, 15 min)"
@@ -52,6 +54,7 @@ system-check:
 	@ldconfig -p | grep -q 'libpango-1.0.so' || { echo "error: Pango is missing; WeasyPrint needs it to render invoices. Install it: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; }
 	@ldconfig -p | grep -q 'libharfbuzz-subset.so' || echo "warning: libharfbuzz-subset0 is missing: invoice PDFs render ~5x slower (fontTools fallback). Install it: sudo apt-get install libharfbuzz-subset0"
 	@fc-list 2>/dev/null | grep -q 'DejaVuSans.ttf' || { echo "error: the DejaVu fonts are missing; invoices need them for Romanian and Cyrillic text. Install them: sudo apt-get install fonts-dejavu-core"; exit 1; }
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || echo "warning: Chromium is missing: make test opens the dashboard in it (headless). Install it: sudo apt-get install chromium"
 
 $(VENV)/.installed: pyproject.toml requirements.lock | system-check
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +88,7 @@ run: manifest sample
 	$(BIN)/python -m orchestration.billing_runs penalties
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(BILLING_MARTS)' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(INVOICING_ASSETS)' --config-json '$(RUN_LOG_CONFIG)'
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '$(DASHBOARD_ASSET)' --config-json '$(RUN_LOG_CONFIG)'
 	$(BIN)/voltbill outputs
 
 dev: manifest

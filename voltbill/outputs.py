@@ -24,6 +24,7 @@ def describe_outputs() -> str:
         f"  reports and documents     {outputs_dir()}",
         f"  purchase plans (CSV)      {outputs_dir() / 'purchase_plans'}/<delivery day>/",
         f"  forecast charts (HTML)    {outputs_dir() / 'forecasting'}",
+        f"  dashboard (HTML)          {outputs_dir() / 'dashboard' / 'dashboard.html'}  (open it in a browser, no server needed)",
         f"  imbalance report (HTML)   {outputs_dir() / 'imbalance' / 'imbalance_report.html'}",
         f"  invoice documents         {outputs_dir() / 'invoices'}/<company>/<billing period>/ (PDF, UBL, CII, CSV, zip)",
         f"  invoice period exports    {outputs_dir() / 'invoices' / 'exports'}/<company>_<period>.zip, .accounting.csv",

@@ -1391,3 +1391,146 @@ def test_rerunning_the_invoicing_job_renders_and_sends_nothing_again(invoicing_r
         after = con.execute("SELECT company_id, invoice_number, rendered_at, attempts FROM invoicing.invoice_files ORDER BY 1, 2").fetchall()
     assert after == before
     assert len(invoicing_run["mailbox"].messages) == sent_before
+
+
+# --- the dashboard, drawn over the warehouses above and opened in headless Chromium -------------------------------
+
+def draw_dashboard(work: Path) -> Path:
+    dagster_materialize(work, 'key:"reports/dashboard"')
+    return work / "outputs" / "dashboard" / "dashboard.html"
+
+
+def plotted(page, chart_id: str) -> dict[str, dict]:
+    """The traces the browser drew for a chart, by name."""
+    traces = page.evaluate(f"Array.from(document.querySelector('#chart-{chart_id} .plot').data, t => ({{name: t.name, x: t.x, y: t.y}}))")
+    return {trace["name"]: trace for trace in traces}
+
+
+def as_decimal(value: float, places: str) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(places))
+
+
+@pytest.fixture(scope="module")
+def billed_dashboard(billing_run):
+    """The dashboard of the billed warehouse, open in Chromium at desktop width."""
+    from tests.browser import artifacts_dir, headless_chromium, open_page
+
+    path = draw_dashboard(billing_run)
+    with headless_chromium() as browser, open_page(browser, path, 1366, 900) as record:
+        record.page.wait_for_function("document.body.dataset.chartsDrawn !== undefined", timeout=120_000)
+        record.page.screenshot(path=str(artifacts_dir() / "dashboard-end-to-end.png"), full_page=True)
+        yield billing_run, record
+
+
+def test_the_pipeline_draws_the_dashboard(clean_run) -> None:
+    work, _ = clean_run
+    page = (work / "outputs" / "dashboard" / "dashboard.html").read_text(encoding="utf-8")
+    assert page.count('data-chart="') > 10 and "Plotly.newPlot" in page
+
+
+def test_every_chart_of_the_billed_dashboard_draws_without_console_errors(billed_dashboard) -> None:
+    _, record = billed_dashboard
+    page = record.page
+    charts = page.evaluate("Array.from(document.querySelectorAll('figure[data-chart]'), f => [f.dataset.chart, f.dataset.hasData])")
+    assert int(page.evaluate("document.body.dataset.chartsDrawn")) == len(charts)
+    with_data = {chart for chart, has_data in charts if has_data == "true"}
+    # everything the billed warehouse holds is charted; only the forecasts (not run on this copy) are empty
+    assert {chart for chart, _ in charts} - with_data == {"forecast", "forecast-error", "forecast-accuracy", "imbalance-deviation"}
+    for chart in with_data:
+        assert page.locator(f"#chart-{chart} .plot .cartesianlayer .trace").count() > 0, chart
+    assert (record.console_errors, record.page_errors, record.outside_requests) == ([], [], [])
+
+
+def test_the_billed_dashboard_plots_the_marts_values(billed_dashboard) -> None:
+    work, record = billed_dashboard
+    page = record.page
+    with warehouse(work) as con:
+        for company in ("VB-BG", "VB-RO"):
+            consumption = plotted(page, f"consumption-{company.lower()}")
+            for kind in ("achieved", "estimated", "recalculated", "ordered"):
+                rows = con.execute(
+                    "SELECT strftime(consumption_month, '%Y-%m-%d'), energy_kwh FROM marts.fct_consumption_by_type_monthly "
+                    "WHERE company_id = ? AND consumption_type = ? ORDER BY 1", [company, kind]).fetchall()
+                if rows:
+                    assert consumption[kind]["x"] == [month for month, _ in rows]
+                    assert [as_decimal(y, "0.001") for y in consumption[kind]["y"]] == [kwh for _, kwh in rows]
+                else:
+                    assert kind not in consumption
+        for company, currency in con.execute("SELECT DISTINCT company_id, currency FROM marts.fct_billed_amounts_monthly").fetchall():
+            billed = plotted(page, f"billed-{company.lower()}-{currency.lower()}")
+            for kind, month, gross in con.execute(
+                "SELECT invoice_type, strftime(issue_month, '%Y-%m-%d'), gross_amount FROM marts.fct_billed_amounts_monthly "
+                "WHERE company_id = ? AND currency = ?", [company, currency]).fetchall():
+                trace = billed[kind.replace("_", " ")]
+                assert as_decimal(trace["y"][trace["x"].index(month)], "0.01") == gross
+        # receivables ageing against the per-customer mart, which buckets the same documents in columns
+        ageing = plotted(page, "receivables-ageing")
+        buckets = {"not due": "not_due_amount", "1-30": "overdue_1_30_amount", "31-60": "overdue_31_60_amount",
+                   "61-90": "overdue_61_90_amount", "91-180": "overdue_91_180_amount", "over 180": "overdue_over_180_amount"}
+        for company, currency in con.execute("SELECT DISTINCT company_id, currency FROM marts.fct_customer_receivables WHERE open_amount > 0").fetchall():
+            trace = ageing[f"{company} ({currency})"]
+            for bucket, y in zip(trace["x"], trace["y"]):
+                total = con.execute(f"SELECT sum({buckets[bucket]}) FROM marts.fct_customer_receivables WHERE company_id = ? AND currency = ?",
+                                    [company, currency]).fetchone()[0]
+                assert as_decimal(y, "0.01") == total
+        # CDRs per status over all days against the control center's rows
+        status = plotted(page, "cdr-status")
+        for label, code in (("rated", "rated"), ("not rated", "not_rated"), ("repeat", "repeat"), ("pending", "pending")):
+            count = con.execute("SELECT count(*) FROM marts.fct_cdr_control_center WHERE rating_status = ?", [code]).fetchone()[0]
+            assert sum(status[label]["y"]) == count
+        costs = plotted(page, "object-costs-czk")
+        plotted_total = sum((as_decimal(y, "0.01") for trace in costs.values() for y in trace["y"]), Decimal(0))
+        assert plotted_total == con.execute("SELECT sum(amount) FROM marts.fct_object_energy_costs WHERE currency = 'CZK'").fetchone()[0]
+
+
+def test_the_billed_dashboards_figures_and_alerts_equal_the_marts(billed_dashboard) -> None:
+    work, record = billed_dashboard
+    page = record.page
+    figures = dict(page.evaluate("Array.from(document.querySelectorAll('[data-figure]'), e => [e.dataset.figure, e.dataset.value])"))
+    alerts = dict(page.evaluate("Array.from(document.querySelectorAll('[data-alert]'), e => [e.dataset.alert, Number(e.dataset.count)])"))
+    with warehouse(work) as con:
+        for currency, open_amount, overdue in con.execute(
+            "SELECT currency, sum(open_amount), sum(overdue_amount) FROM marts.fct_customer_receivables GROUP BY 1 HAVING sum(open_amount) > 0"
+        ).fetchall():
+            assert Decimal(figures[f"receivables-open-{currency}"]) == open_amount
+            assert Decimal(figures[f"receivables-overdue-{currency}"]) == overdue
+        assert int(figures["rows-quarantined"]) == con.execute("SELECT count(*) FROM marts.fct_rejected_rows").fetchone()[0]
+        assert int(figures["cdrs-rated"]) == con.execute("SELECT count(*) FROM marts.fct_cdr_control_center WHERE rating_status = 'rated'").fetchone()[0]
+        unmatched = con.execute("SELECT count(*) FROM marts.fct_payments WHERE payment_status <> 'matched'").fetchone()[0]
+        assert alerts.get("unmatched_payments", 0) == unmatched > 0  # the sample bank pays some lines nobody can match
+        assert alerts["rejected_rows"] == int(figures["rows-quarantined"])
+        assert alerts["overcharged_invoices"] == con.execute("SELECT count(*) FROM marts.fct_overcharge_alerts").fetchone()[0] == 1
+        # contract-months with consumption not regularised, of months that ended more than 15 days before today
+        late = con.execute(
+            "SELECT coalesce(sum(contract_months_with_consumption - contract_months_invoiced), 0) FROM marts.fct_billing_progress "
+            "WHERE last_day(consumption_month) + INTERVAL 15 DAY < current_date"
+        ).fetchone()[0]
+        assert alerts.get("consumption_not_invoiced", 0) == late
+
+
+def test_the_dashboard_after_the_day_ahead_run_charts_forecast_against_actual(day_ahead_run) -> None:
+    from tests.browser import headless_chromium, open_page
+
+    path = draw_dashboard(day_ahead_run)
+    with headless_chromium() as browser, open_page(browser, path, 390, 844) as record:
+        page = record.page
+        page.wait_for_function("document.body.dataset.chartsDrawn !== undefined", timeout=120_000)
+        with warehouse(day_ahead_run) as con:
+            for company in ("VB-BG", "VB-RO"):
+                rows = con.execute(
+                    "SELECT local_hour, actual_kwh, p50_kwh, error_kwh, absolute_error_kwh FROM marts.fct_forecast_accuracy "
+                    "WHERE series_level = 'company' AND company_id = ? AND p50_kwh IS NOT NULL ORDER BY period_start_utc", [company]).fetchall()
+                assert rows, company
+                forecast = plotted(page, f"forecast-{company.lower()}")
+                assert [as_decimal(y, "0.001") for y in forecast["actual"]["y"]] == [row[1] for row in rows]
+                assert [as_decimal(y, "0.001") for y in forecast["forecast P50"]["y"]] == [row[2] for row in rows]
+                by_hour = defaultdict(list)
+                for hour, _, _, error, absolute in rows:
+                    by_hour[hour].append((error, absolute))
+                errors = plotted(page, f"forecast-error-{company.lower()}")
+                assert errors["mean absolute error"]["x"] == sorted(by_hour)
+                for hour, y in zip(errors["mean absolute error"]["x"], errors["mean absolute error"]["y"]):
+                    mean = sum(absolute for _, absolute in by_hour[hour]) / len(by_hour[hour])
+                    assert as_decimal(y, "0.001") == mean.quantize(Decimal("0.001"), rounding="ROUND_HALF_UP")
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert (record.console_errors, record.page_errors, record.outside_requests) == ([], [], [])
