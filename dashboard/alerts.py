@@ -112,7 +112,7 @@ def forecast_accuracy_dropping(days: pd.DataFrame, settings: AlertSettings) -> A
 
 
 def unmatched_payments(payments: pd.DataFrame) -> Alert | None:
-    """Bank lines not (fully) matched to documents: queued for finance, not processed, or inconsistent."""
+    """Bank lines waiting for finance (queued, with their queued amount) or not processed by the matching yet."""
     if payments.empty:
         return None
     details = tuple(

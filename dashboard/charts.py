@@ -253,7 +253,7 @@ def cdrs_by_status(frame: pd.DataFrame) -> Chart:
     days = [iso(d) for d in frame["session_day"]]
     for column, label in CDR_STATUSES:
         figure.add_bar(x=days, y=[int(v) for v in frame[column]], name=label, marker={"color": COLOURS[label]})
-    figure.add_scatter(x=days, y=[int(v) for v in frame["notifications"]], name="notifications to the CPO", mode="lines+markers", line={"color": "black"})
+    figure.add_scatter(x=days, y=[int(v) for v in frame["notifications"]], name="notifications to the CPO", mode="lines", line={"color": "black", "width": 1})
     return _chart("cdr-status", "emobility", "CDRs by rating status", "fct_cdr_rating_daily", figure, "")
 
 
@@ -261,9 +261,14 @@ def cdr_reasons(frame: pd.DataFrame) -> Chart:
     """Delivered CDR rows per rating status and reason."""
     if frame.empty:
         return _chart("cdr-reasons", "emobility", "Why CDRs are not rated", "fct_cdr_control_center", None, "No CDRs yet")
-    labels = [f"{status}: {reason}" if reason else status for status, reason in zip(frame["rating_status"], frame["rating_reason"])]
-    figure = go.Figure(layout=_layout("CDRs per rating status and reason", "", hovermode="closest", yaxis={"automargin": True, "autorange": "reversed"}, xaxis={"title": {"text": "CDRs"}}))
-    figure.add_bar(y=labels, x=[int(v) for v in frame["cdrs_count"]], orientation="h", name="CDRs", marker={"color": [COLOURS.get(s.replace("_", " "), "#d62728") for s in frame["rating_status"]]})
+    # short labels (the reason code) keep the bars wide on a phone; the seed's wording is in the hover text
+    labels = [f"{status}: {code}" if code and code != status else status for status, code in zip(frame["rating_status"], frame["reason_code"])]
+    figure = go.Figure(layout=_layout("CDRs per rating status and reason", "", hovermode="closest", yaxis={"automargin": True, "autorange": "reversed"}, xaxis={"title": {"text": "CDRs (log scale: the reasons stay visible beside the rated)"}, "type": "log"}))
+    figure.add_bar(
+        y=labels, x=[int(v) for v in frame["cdrs_count"]], orientation="h", name="CDRs", customdata=list(frame["rating_reason"]),
+        hovertemplate="%{x} CDRs<br>%{customdata}<extra></extra>",
+        marker={"color": [COLOURS.get(status.replace("_", " "), "#d62728") for status in frame["rating_status"]]},
+    )
     return _chart("cdr-reasons", "emobility", "CDRs by status and reason", "fct_cdr_control_center", figure, "")
 
 

@@ -86,8 +86,9 @@ QUERIES: dict[str, tuple[str, str]] = {
     ),
     "cdr_reasons": (
         "fct_cdr_control_center",
-        """SELECT rating_status, coalesce(rating_reason, '') AS rating_reason, count(*) AS cdrs_count
-           FROM marts.fct_cdr_control_center GROUP BY ALL ORDER BY cdrs_count DESC, rating_status, rating_reason""",
+        """SELECT rating_status, coalesce(reason_code, '') AS reason_code, coalesce(rating_reason, '') AS rating_reason,
+                  count(*) AS cdrs_count
+           FROM marts.fct_cdr_control_center GROUP BY ALL ORDER BY cdrs_count DESC, rating_status, reason_code""",
     ),
     "object_costs": (
         "fct_object_energy_costs",
@@ -97,7 +98,9 @@ QUERIES: dict[str, tuple[str, str]] = {
     ),
     "payments_open": (
         "fct_payments",
-        """SELECT payment_status, currency, count(*) AS lines_count, sum(amount - allocated_amount) AS unmatched_amount
+        # queued lines wait with their queued amount; lines the matching has not processed yet, with all of it
+        """SELECT payment_status, currency, count(*) AS lines_count,
+                  sum(CASE WHEN payment_status = 'unmatched' THEN amount ELSE queued_amount END) AS unmatched_amount
            FROM marts.fct_payments WHERE payment_status <> 'matched' GROUP BY ALL ORDER BY payment_status, currency""",
     ),
     "rejected_rows": (

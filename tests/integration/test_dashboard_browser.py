@@ -71,10 +71,11 @@ CREATE TABLE marts.fct_cdr_rating_daily AS SELECT * FROM (VALUES
     (DATE '2026-03-02', 'RO', 4, 1, 2, 0, 1, 2)
 ) AS t(session_day, country_code, cdrs_received, cdrs_rated, cdrs_not_rated, cdrs_repeated, cdrs_pending, notifications);
 CREATE TABLE marts.fct_cdr_control_center AS SELECT * FROM (VALUES
-    ('rated', NULL), ('rated', NULL), ('rated', NULL), ('rated', NULL), ('rated', NULL), ('rated', NULL),
-    ('not_rated', 'No EVSE Data is available'), ('not_rated', 'No EVSE Data is available'), ('not_rated', 'Currency not supported'),
-    ('repeat', NULL), ('pending', NULL)
-) AS t(rating_status, rating_reason);
+    ('rated', NULL, NULL), ('rated', NULL, NULL), ('rated', NULL, NULL), ('rated', NULL, NULL), ('rated', NULL, NULL),
+    ('rated', NULL, NULL), ('not_rated', 'no_evse_data', 'No EVSE Data is available'),
+    ('not_rated', 'no_evse_data', 'No EVSE Data is available'), ('not_rated', 'currency_not_supported', 'Currency is not supported.'),
+    ('repeat', 'repeat', 'A CDR with this id was received before'), ('pending', NULL, NULL)
+) AS t(rating_status, reason_code, rating_reason);
 CREATE TABLE marts.fct_cpo_notifications AS SELECT * FROM (VALUES
     ('no_evse_data', 'No EVSE Data is available'), ('no_evse_data', 'No EVSE Data is available')
 ) AS t(reason_code, rating_reason);
@@ -91,10 +92,11 @@ CREATE TABLE marts.fct_object_energy_costs AS SELECT * FROM (VALUES
     ('SITE', 'Site', 'complex', 'expense', 'maintenance', 'CZK', 12.50)
 ) AS t(object_id, object_name, object_type, kind, category, currency, amount);
 CREATE TABLE marts.fct_payments AS SELECT * FROM (VALUES
-    ('matched', 'RON', 100.00::DECIMAL(18,2), 100.00::DECIMAL(18,2)),
-    ('queued', 'RON', 45.10, 0.00),
-    ('queued', 'RON', 4.90, 0.00)
-) AS t(payment_status, currency, amount, allocated_amount);
+    ('matched', 'RON', 100.00::DECIMAL(18,2), 0.00::DECIMAL(18,2)),
+    ('queued', 'RON', 45.10, 45.10),
+    ('queued', 'RON', 4.90, 4.90),
+    ('unmatched', 'EUR', 20.00, 0.00)
+) AS t(payment_status, currency, amount, queued_amount);
 CREATE TABLE marts.fct_rejected_rows AS SELECT * FROM (VALUES
     ('meter_readings', 'readings_1.csv', 'ingestion'), ('meter_readings', 'readings_1.csv', 'ingestion'),
     ('meter_readings', 'readings_2.csv', 'dbt')
@@ -203,7 +205,7 @@ def test_plotted_values_equal_the_marts(page_file, browser) -> None:
         assert status["notifications to the CPO"]["y"] == [1, 2]
         reasons = traces(page, "cdr-reasons")["CDRs"]
         assert dict(zip(reasons["y"], reasons["x"])) == {
-            "rated": 6, "not_rated: No EVSE Data is available": 2, "not_rated: Currency not supported": 1, "repeat": 1, "pending": 1,
+            "rated": 6, "not_rated: no_evse_data": 2, "not_rated: currency_not_supported": 1, "repeat": 1, "pending": 1,
         }
         costs = traces(page, "object-costs-czk")
         assert dict(zip(costs["electricity"]["x"], costs["electricity"]["y"])) == {
@@ -234,8 +236,10 @@ def test_headline_figures_and_alerts_equal_the_marts(page_file, browser) -> None
         alerts = dict(page.evaluate("Array.from(document.querySelectorAll('[data-alert]'), e => [e.dataset.alert, e.dataset.count])"))
         # as of 2026-03-20 with 15 days' grace: January (ended 01-31, due 02-15) is late by one contract-month;
         # February (due 03-15) too — its one estimated contract-month was not invoiced.
-        assert alerts == {"consumption_not_invoiced": "2", "unmatched_payments": "2", "rejected_rows": "3", "cpo_notifications": "2"}
-        assert "50.00 RON not allocated" in page.inner_text("[data-alert='unmatched_payments']")  # 45.10 + 4.90
+        assert alerts == {"consumption_not_invoiced": "2", "unmatched_payments": "3", "rejected_rows": "3", "cpo_notifications": "2"}
+        unmatched = page.inner_text("[data-alert='unmatched_payments']")
+        assert "queued: 2 lines, 50.00 RON not allocated" in unmatched  # 45.10 + 4.90 queued
+        assert "unmatched: 1 lines, 20.00 EUR not allocated" in unmatched  # not processed yet: the whole line
 
 
 @pytest.mark.parametrize("width, height, name", [(*PHONE, "phone"), (*DESKTOP, "desktop")])
