@@ -1,4 +1,4 @@
-"""The dashboard's sensor: which finished runs leave the dashboard stale (and so start the `dashboard` job)."""
+"""The dashboard's wiring: which finished runs leave it stale (and so start the `dashboard` job), and the marts it reads."""
 
 from __future__ import annotations
 
@@ -30,3 +30,13 @@ def test_the_sensor_runs_by_default_and_requests_the_dashboard_job() -> None:
     assert sensor is not None and dashboard_after_run_sensor.default_status == DefaultSensorStatus.RUNNING
     job = defs.resolve_job_def("dashboard")
     assert job.asset_layer.executable_asset_keys == {DASHBOARD}
+
+
+def test_every_mart_the_dashboard_reads_is_a_dbt_model_it_depends_on() -> None:
+    from dashboard.mart_reads import MARTS, QUERIES
+
+    graph = defs.resolve_asset_graph()
+    for mart in MARTS:
+        assert graph.get(AssetKey(["marts", mart])).is_materializable, mart
+    assert {mart for mart, _ in QUERIES.values()} == set(MARTS)
+    assert graph.get(DASHBOARD).parent_keys == {AssetKey(["marts", mart]) for mart in MARTS}
