@@ -6,7 +6,17 @@ from decimal import Decimal
 
 import duckdb
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from dashboard import mart_reads as dashboard_marts
 from dashboard.alerts import AlertSettings
@@ -124,12 +134,21 @@ class DashboardConfig(Config):
         )
 
 
+DASHBOARD_KEY = AssetKey(["reports", "dashboard"])
+
+
 @asset(
-    key=AssetKey(["reports", "dashboard"]),
+    key=DASHBOARD_KEY,
     group_name="reports",
     pool=WAREHOUSE_WRITER_POOL,  # a reader of the DuckDB file, like the imbalance report
     kinds={"duckdb", "html", "plotly"},
     deps=[AssetKey(["marts", mart]) for mart in dashboard_marts.MARTS],
+    check_specs=[
+        AssetCheckSpec(
+            "no_risk_alerts", asset=DASHBOARD_KEY,
+            description="Warns while the dashboard shows an alert that puts the company at risk (the page lists them).",
+        )
+    ],
     description=(
         "The dashboard for traders and finance (outputs/dashboard/dashboard.html): one self-contained HTML page with "
         "interactive charts of consumption by type against earlier years, billing progress, amounts billed per invoice "
@@ -158,5 +177,13 @@ def dashboard(context: AssetExecutionContext, config: DashboardConfig, warehouse
             "alerts": MetadataValue.md("\n".join(f"- **{a.title}**: {a.count}" for a in built.alerts) or "(none)"),
             "marts_not_built": MetadataValue.md(", ".join(data.missing_marts) or "(none)"),
             "size_bytes": path.stat().st_size,
-        }
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="no_risk_alerts",
+                passed=not built.alerts,
+                severity=AssetCheckSeverity.WARN,
+                metadata={alert.code: alert.count for alert in built.alerts},
+            )
+        ],
     )

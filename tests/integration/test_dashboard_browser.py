@@ -122,6 +122,11 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = work / "outputs" / "dashboard" / "dashboard.html"
     metadata = result.asset_materializations_for_node("reports__dashboard")[0].metadata
     assert metadata["dashboard"].value == str(path)
+    (check,) = result.get_asset_check_evaluations()
+    assert (check.check_name, check.passed) == ("no_risk_alerts", False)  # the page shows four alerts (below)
+    assert {key: value.value for key, value in check.metadata.items()} == {
+        "consumption_not_invoiced": 2, "unmatched_payments": 3, "rejected_rows": 3, "cpo_notifications": 2,
+    }
     return path
 
 
