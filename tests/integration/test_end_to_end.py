@@ -1400,10 +1400,34 @@ def draw_dashboard(work: Path) -> Path:
     return work / "outputs" / "dashboard" / "dashboard.html"
 
 
-def plotted(page, chart_id: str) -> dict[str, dict]:
+# What the browser holds once every chart is drawn. Read in one go and the browser closed again: Playwright's
+# sync API runs an event loop while it is open, and a second one cannot start beside it.
+SNAPSHOT_JS = """() => ({
+    drawn: Number(document.body.dataset.chartsDrawn),
+    charts: Array.from(document.querySelectorAll('figure[data-chart]'),
+                       f => [f.dataset.chart, f.dataset.hasData, f.querySelectorAll('.plot .cartesianlayer .trace').length]),
+    traces: Object.fromEntries(Array.from(document.querySelectorAll('figure[data-chart]'),
+                       f => [f.dataset.chart, Array.from(f.querySelector('.plot').data, t => ({name: t.name, x: t.x, y: t.y}))])),
+    figures: Object.fromEntries(Array.from(document.querySelectorAll('[data-figure]'), e => [e.dataset.figure, e.dataset.value])),
+    alerts: Object.fromEntries(Array.from(document.querySelectorAll('[data-alert]'), e => [e.dataset.alert, Number(e.dataset.count)])),
+    fits: document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+})"""
+
+
+def open_dashboard(path: Path, width: int, height: int, screenshot: str) -> dict:
+    from tests.browser import artifacts_dir, headless_chromium, open_page
+
+    with headless_chromium() as browser, open_page(browser, path, width, height) as record:
+        record.page.wait_for_function("document.body.dataset.chartsDrawn !== undefined", timeout=120_000)
+        record.page.screenshot(path=str(artifacts_dir() / screenshot), full_page=True)
+        snapshot = record.page.evaluate(SNAPSHOT_JS)
+        return {**snapshot, "console_errors": record.console_errors, "page_errors": record.page_errors,
+                "outside_requests": record.outside_requests}
+
+
+def plotted(snapshot: dict, chart_id: str) -> dict[str, dict]:
     """The traces the browser drew for a chart, by name."""
-    traces = page.evaluate(f"Array.from(document.querySelector('#chart-{chart_id} .plot').data, t => ({{name: t.name, x: t.x, y: t.y}}))")
-    return {trace["name"]: trace for trace in traces}
+    return {trace["name"]: trace for trace in snapshot["traces"][chart_id]}
 
 
 def as_decimal(value: float, places: str) -> Decimal:
@@ -1411,15 +1435,9 @@ def as_decimal(value: float, places: str) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def billed_dashboard(billing_run):
-    """The dashboard of the billed warehouse, open in Chromium at desktop width."""
-    from tests.browser import artifacts_dir, headless_chromium, open_page
-
-    path = draw_dashboard(billing_run)
-    with headless_chromium() as browser, open_page(browser, path, 1366, 900) as record:
-        record.page.wait_for_function("document.body.dataset.chartsDrawn !== undefined", timeout=120_000)
-        record.page.screenshot(path=str(artifacts_dir() / "dashboard-end-to-end.png"), full_page=True)
-        yield billing_run, record
+def billed_dashboard(billing_run) -> tuple[Path, dict]:
+    """The dashboard of the billed warehouse as Chromium drew it at desktop width."""
+    return billing_run, open_dashboard(draw_dashboard(billing_run), 1366, 900, "dashboard-end-to-end.png")
 
 
 def test_the_pipeline_draws_the_dashboard(clean_run) -> None:
@@ -1429,24 +1447,21 @@ def test_the_pipeline_draws_the_dashboard(clean_run) -> None:
 
 
 def test_every_chart_of_the_billed_dashboard_draws_without_console_errors(billed_dashboard) -> None:
-    _, record = billed_dashboard
-    page = record.page
-    charts = page.evaluate("Array.from(document.querySelectorAll('figure[data-chart]'), f => [f.dataset.chart, f.dataset.hasData])")
-    assert int(page.evaluate("document.body.dataset.chartsDrawn")) == len(charts)
-    with_data = {chart for chart, has_data in charts if has_data == "true"}
+    _, snapshot = billed_dashboard
+    charts = snapshot["charts"]
+    assert snapshot["drawn"] == len(charts)
+    with_data = {chart for chart, has_data, _ in charts if has_data == "true"}
     # everything the billed warehouse holds is charted; only the forecasts (not run on this copy) are empty
-    assert {chart for chart, _ in charts} - with_data == {"forecast", "forecast-error", "forecast-accuracy", "imbalance-deviation"}
-    for chart in with_data:
-        assert page.locator(f"#chart-{chart} .plot .cartesianlayer .trace").count() > 0, chart
-    assert (record.console_errors, record.page_errors, record.outside_requests) == ([], [], [])
+    assert {chart for chart, _, _ in charts} - with_data == {"forecast", "forecast-error", "forecast-accuracy", "imbalance-deviation"}
+    assert all(traces_drawn > 0 for chart, _, traces_drawn in charts if chart in with_data)
+    assert (snapshot["console_errors"], snapshot["page_errors"], snapshot["outside_requests"]) == ([], [], [])
 
 
 def test_the_billed_dashboard_plots_the_marts_values(billed_dashboard) -> None:
-    work, record = billed_dashboard
-    page = record.page
+    work, snapshot = billed_dashboard
     with warehouse(work) as con:
         for company in ("VB-BG", "VB-RO"):
-            consumption = plotted(page, f"consumption-{company.lower()}")
+            consumption = plotted(snapshot, f"consumption-{company.lower()}")
             for kind in ("achieved", "estimated", "recalculated", "ordered"):
                 rows = con.execute(
                     "SELECT strftime(consumption_month, '%Y-%m-%d'), energy_kwh FROM marts.fct_consumption_by_type_monthly "
@@ -1457,14 +1472,14 @@ def test_the_billed_dashboard_plots_the_marts_values(billed_dashboard) -> None:
                 else:
                     assert kind not in consumption
         for company, currency in con.execute("SELECT DISTINCT company_id, currency FROM marts.fct_billed_amounts_monthly").fetchall():
-            billed = plotted(page, f"billed-{company.lower()}-{currency.lower()}")
+            billed = plotted(snapshot, f"billed-{company.lower()}-{currency.lower()}")
             for kind, month, gross in con.execute(
                 "SELECT invoice_type, strftime(issue_month, '%Y-%m-%d'), gross_amount FROM marts.fct_billed_amounts_monthly "
                 "WHERE company_id = ? AND currency = ?", [company, currency]).fetchall():
                 trace = billed[kind.replace("_", " ")]
                 assert as_decimal(trace["y"][trace["x"].index(month)], "0.01") == gross
         # receivables ageing against the per-customer mart, which buckets the same documents in columns
-        ageing = plotted(page, "receivables-ageing")
+        ageing = plotted(snapshot, "receivables-ageing")
         buckets = {"not due": "not_due_amount", "1-30": "overdue_1_30_amount", "31-60": "overdue_31_60_amount",
                    "61-90": "overdue_61_90_amount", "91-180": "overdue_91_180_amount", "over 180": "overdue_over_180_amount"}
         for company, currency in con.execute("SELECT DISTINCT company_id, currency FROM marts.fct_customer_receivables WHERE open_amount > 0").fetchall():
@@ -1474,20 +1489,18 @@ def test_the_billed_dashboard_plots_the_marts_values(billed_dashboard) -> None:
                                     [company, currency]).fetchone()[0]
                 assert as_decimal(y, "0.01") == total
         # CDRs per status over all days against the control center's rows
-        status = plotted(page, "cdr-status")
+        status = plotted(snapshot, "cdr-status")
         for label, code in (("rated", "rated"), ("not rated", "not_rated"), ("repeat", "repeat"), ("pending", "pending")):
             count = con.execute("SELECT count(*) FROM marts.fct_cdr_control_center WHERE rating_status = ?", [code]).fetchone()[0]
             assert sum(status[label]["y"]) == count
-        costs = plotted(page, "object-costs-czk")
+        costs = plotted(snapshot, "object-costs-czk")
         plotted_total = sum((as_decimal(y, "0.01") for trace in costs.values() for y in trace["y"]), Decimal(0))
         assert plotted_total == con.execute("SELECT sum(amount) FROM marts.fct_object_energy_costs WHERE currency = 'CZK'").fetchone()[0]
 
 
 def test_the_billed_dashboards_figures_and_alerts_equal_the_marts(billed_dashboard) -> None:
-    work, record = billed_dashboard
-    page = record.page
-    figures = dict(page.evaluate("Array.from(document.querySelectorAll('[data-figure]'), e => [e.dataset.figure, e.dataset.value])"))
-    alerts = dict(page.evaluate("Array.from(document.querySelectorAll('[data-alert]'), e => [e.dataset.alert, Number(e.dataset.count)])"))
+    work, snapshot = billed_dashboard
+    figures, alerts = snapshot["figures"], snapshot["alerts"]
     with warehouse(work) as con:
         for currency, open_amount, overdue in con.execute(
             "SELECT currency, sum(open_amount), sum(overdue_amount) FROM marts.fct_customer_receivables GROUP BY 1 HAVING sum(open_amount) > 0"
@@ -1509,28 +1522,23 @@ def test_the_billed_dashboards_figures_and_alerts_equal_the_marts(billed_dashboa
 
 
 def test_the_dashboard_after_the_day_ahead_run_charts_forecast_against_actual(day_ahead_run) -> None:
-    from tests.browser import headless_chromium, open_page
-
-    path = draw_dashboard(day_ahead_run)
-    with headless_chromium() as browser, open_page(browser, path, 390, 844) as record:
-        page = record.page
-        page.wait_for_function("document.body.dataset.chartsDrawn !== undefined", timeout=120_000)
-        with warehouse(day_ahead_run) as con:
-            for company in ("VB-BG", "VB-RO"):
-                rows = con.execute(
-                    "SELECT local_hour, actual_kwh, p50_kwh, error_kwh, absolute_error_kwh FROM marts.fct_forecast_accuracy "
-                    "WHERE series_level = 'company' AND company_id = ? AND p50_kwh IS NOT NULL ORDER BY period_start_utc", [company]).fetchall()
-                assert rows, company
-                forecast = plotted(page, f"forecast-{company.lower()}")
-                assert [as_decimal(y, "0.001") for y in forecast["actual"]["y"]] == [row[1] for row in rows]
-                assert [as_decimal(y, "0.001") for y in forecast["forecast P50"]["y"]] == [row[2] for row in rows]
-                by_hour = defaultdict(list)
-                for hour, _, _, error, absolute in rows:
-                    by_hour[hour].append((error, absolute))
-                errors = plotted(page, f"forecast-error-{company.lower()}")
-                assert errors["mean absolute error"]["x"] == sorted(by_hour)
-                for hour, y in zip(errors["mean absolute error"]["x"], errors["mean absolute error"]["y"]):
-                    mean = sum(absolute for _, absolute in by_hour[hour]) / len(by_hour[hour])
-                    assert as_decimal(y, "0.001") == mean.quantize(Decimal("0.001"), rounding="ROUND_HALF_UP")
-        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-        assert (record.console_errors, record.page_errors, record.outside_requests) == ([], [], [])
+    snapshot = open_dashboard(draw_dashboard(day_ahead_run), 390, 844, "dashboard-end-to-end-phone.png")
+    with warehouse(day_ahead_run) as con:
+        for company in ("VB-BG", "VB-RO"):
+            rows = con.execute(
+                "SELECT local_hour, actual_kwh, p50_kwh, error_kwh, absolute_error_kwh FROM marts.fct_forecast_accuracy "
+                "WHERE series_level = 'company' AND company_id = ? AND p50_kwh IS NOT NULL ORDER BY period_start_utc", [company]).fetchall()
+            assert rows, company
+            forecast = plotted(snapshot, f"forecast-{company.lower()}")
+            assert [as_decimal(y, "0.001") for y in forecast["actual"]["y"]] == [row[1] for row in rows]
+            assert [as_decimal(y, "0.001") for y in forecast["forecast P50"]["y"]] == [row[2] for row in rows]
+            by_hour = defaultdict(list)
+            for hour, _, _, error, absolute in rows:
+                by_hour[hour].append((error, absolute))
+            errors = plotted(snapshot, f"forecast-error-{company.lower()}")
+            assert errors["mean absolute error"]["x"] == sorted(by_hour)
+            for hour, y in zip(errors["mean absolute error"]["x"], errors["mean absolute error"]["y"]):
+                mean = sum(absolute for _, absolute in by_hour[hour]) / len(by_hour[hour])
+                assert as_decimal(y, "0.001") == mean.quantize(Decimal("0.001"), rounding="ROUND_HALF_UP")
+    assert snapshot["fits"]
+    assert (snapshot["console_errors"], snapshot["page_errors"], snapshot["outside_requests"]) == ([], [], [])
