@@ -8,8 +8,6 @@ the page against the warehouse.
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -126,7 +124,5 @@ def build_dashboard(data: DashboardData, settings: AlertSettings, generated_at: 
         warehouse=warehouse,
         missing_marts=data.missing_marts,
         plotly_js=plotly.offline.get_plotlyjs(),
-        escape=html.escape,
-        json=json,
     )
     return Dashboard(page, charts, figures, alerts)
