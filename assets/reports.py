@@ -135,6 +135,7 @@ class DashboardConfig(Config):
 
 
 DASHBOARD_KEY = AssetKey(["reports", "dashboard"])
+DASHBOARD_INPUTS = frozenset(AssetKey(["marts", mart]) for mart in dashboard_marts.MARTS)
 
 
 @asset(
@@ -142,7 +143,7 @@ DASHBOARD_KEY = AssetKey(["reports", "dashboard"])
     group_name="reports",
     pool=WAREHOUSE_WRITER_POOL,  # a reader of the DuckDB file, like the imbalance report
     kinds={"duckdb", "html", "plotly"},
-    deps=[AssetKey(["marts", mart]) for mart in dashboard_marts.MARTS],
+    deps=sorted(DASHBOARD_INPUTS, key=AssetKey.to_user_string),
     check_specs=[
         AssetCheckSpec(
             "no_risk_alerts", asset=DASHBOARD_KEY,

@@ -4,6 +4,7 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 
 from assets.billing import invoices, penalty_invoices
 from assets.invoicing import INVOICING_ASSETS
+from assets.reports import DASHBOARD_KEY
 from orchestration.partitions import billing_partitions, delivery_days
 
 DAY_AHEAD_ASSETS = AssetSelection.assets(AssetKey(["forecasting", "series_forecasts"]), AssetKey(["forecasting", "purchase_plans"]))
@@ -56,10 +57,8 @@ day_ahead_job = define_asset_job(
     description="Forecast delivery day D from data known at the cutoff and write the purchase plan (one partition per D).",
 )
 
-DASHBOARD_ASSET = AssetKey(["reports", "dashboard"])
-
 dashboard_job = define_asset_job(
     "dashboard",
-    selection=AssetSelection.assets(DASHBOARD_ASSET),
+    selection=AssetSelection.assets(DASHBOARD_KEY),
     description="Rebuild the dashboard page (outputs/dashboard/dashboard.html) from the marts as they are now.",
 )

@@ -1,9 +1,7 @@
 """Sensors: new files in the landing zone start the pipeline; a billing run starts the invoicing job; a run that
 rebuilt marts the dashboard reads, without the dashboard, starts the dashboard job.
 
-The landing-zone sensor:
-
-The sensor never opens the warehouse (a reader would collide with the single writer): it
+The landing-zone sensor never opens the warehouse (a reader would collide with the single writer): it
 remembers, in its cursor, the name, size and modification time of every file it has seen and
 requests a run when something new or changed appears and has not changed for
 `SETTLE_SECONDS` (so a file still being copied is not picked up half-written). Whether a file is really new is decided
@@ -31,8 +29,8 @@ from dagster import (
 
 from ingestion.loader import source_files
 from ingestion.sources import SOURCES
-from dashboard.mart_reads import MARTS as DASHBOARD_MARTS
-from orchestration.jobs import DASHBOARD_ASSET, billing_job, dashboard_job, invoicing_job, pipeline_job
+from assets.reports import DASHBOARD_INPUTS, DASHBOARD_KEY
+from orchestration.jobs import billing_job, dashboard_job, invoicing_job, pipeline_job
 from voltbill.paths import inbox_dir
 
 
@@ -74,14 +72,11 @@ def invoicing_after_billing_sensor(context: RunStatusSensorContext) -> RunReques
     return RunRequest(run_key=f"after-billing-{context.dagster_run.run_id}")
 
 
-DASHBOARD_INPUTS = frozenset(AssetKey(["marts", mart]) for mart in DASHBOARD_MARTS)
-
-
 def run_leaves_dashboard_stale(asset_selection: frozenset[AssetKey] | None) -> bool:
     """A run that materialised some of the marts the dashboard reads but not the dashboard itself (an ad-hoc
     `dagster asset materialize`, `make run`'s later steps). A job run with no asset selection is the
     pipeline (which ends with the dashboard) or a job that touches no mart."""
-    return bool(asset_selection) and DASHBOARD_ASSET not in asset_selection and bool(asset_selection & DASHBOARD_INPUTS)
+    return bool(asset_selection) and DASHBOARD_KEY not in asset_selection and bool(asset_selection & DASHBOARD_INPUTS)
 
 
 @run_status_sensor(
