@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.alerts import AlertSettings
+from dashboard.mart_reads import DashboardData
 
 CONSUMPTION_TYPES = ("achieved", "estimated", "recalculated", "ordered")
 INVOICE_TYPES = ("advance", "regularisation", "deviation", "green_certificate_regularisation", "penalty", "credit_note")
@@ -197,7 +197,7 @@ def forecast_error_by_hour(frame: pd.DataFrame) -> list[Chart]:
     return charts or [_chart("forecast-error", "trading", "Forecast error by hour", "fct_forecast_accuracy", None, "No forecast with an actual yet")]
 
 
-def forecast_accuracy_daily(frame: pd.DataFrame, settings: AlertSettings) -> Chart:
+def forecast_accuracy_daily(frame: pd.DataFrame) -> Chart:
     """Per company: WAPE per delivery day, the series the accuracy alert watches."""
     if frame.empty:
         return _chart("forecast-accuracy", "trading", "Forecast accuracy", "fct_forecast_accuracy_daily", None, "No forecast with an actual yet")
@@ -291,7 +291,7 @@ def object_costs(frame: pd.DataFrame) -> list[Chart]:
     return charts or [_chart("object-costs", "allocation", "Energy cost per object", "fct_object_energy_costs", None, "No invoice received yet")]
 
 
-def all_charts(data, settings: AlertSettings) -> list[Chart]:
+def all_charts(data: DashboardData) -> list[Chart]:
     return [
         *consumption_by_type(data["consumption_by_type"]),
         *billing_progress(data["billing_progress"]),
@@ -299,7 +299,7 @@ def all_charts(data, settings: AlertSettings) -> list[Chart]:
         receivables_ageing(data["receivables_ageing"]),
         *forecast_vs_actual(data["forecast_hours"]),
         *forecast_error_by_hour(data["forecast_hours"]),
-        forecast_accuracy_daily(data["forecast_days"], settings),
+        forecast_accuracy_daily(data["forecast_days"]),
         imbalance_volumes(data["imbalance_days"]),
         imbalance_cost(data["imbalance_days"]),
         imbalance_deviation(data["imbalance_days"]),

@@ -108,7 +108,7 @@ def _spec(chart: Chart) -> str:
 
 
 def build_dashboard(data: DashboardData, settings: AlertSettings, generated_at: datetime, warehouse: str) -> Dashboard:
-    charts = all_charts(data, settings)
+    charts = all_charts(data)
     figures = headline_figures(data, settings)
     alerts = risk_alerts(data, settings)
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
