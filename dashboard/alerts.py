@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from dashboard.mart_reads import DashboardData
+from forecasting.imbalance_report import fixed
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,6 @@ def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _fixed(value: Decimal, places: int) -> str:
-    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
-
-
 def consumption_not_invoiced(progress: pd.DataFrame, as_of: date, grace_days: int) -> Alert | None:
     """Contract-months with consumption whose month ended more than `grace_days` before `as_of` and that have no
     regularisation yet (fct_billing_progress), per company and type."""
@@ -64,7 +61,7 @@ def consumption_not_invoiced(progress: pd.DataFrame, as_of: date, grace_days: in
         kwh = sum(rows["consumption_kwh"] - rows["invoiced_kwh"], Decimal(0))
         months = ", ".join(f"{month:%Y-%m}" for month in rows["consumption_month"])
         count += missing
-        details.append(f"{company}, {kind}: {missing} contract-months ({_fixed(kwh, 3)} kWh) not invoiced — {months}")
+        details.append(f"{company}, {kind}: {missing} contract-months ({fixed(kwh, 3)} kWh) not invoiced — {months}")
     return Alert(
         "consumption_not_invoiced",
         f"Consumption not invoiced {grace_days} days after its month",
@@ -116,7 +113,7 @@ def unmatched_payments(payments: pd.DataFrame) -> Alert | None:
     if payments.empty:
         return None
     details = tuple(
-        f"{row.payment_status}: {row.lines_count} lines, {_fixed(row.unmatched_amount, 2)} {row.currency} not allocated"
+        f"{row.payment_status}: {row.lines_count} lines, {fixed(row.unmatched_amount, 2)} {row.currency} not allocated"
         for row in payments.itertuples()
     )
     return Alert("unmatched_payments", "Payments not matched", int(payments["lines_count"].sum()), details, "fct_payments")

@@ -44,7 +44,8 @@ def _decimal(value) -> Decimal | None:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _fixed(value, places: int) -> str:
+def fixed(value, places: int) -> str:
+    """A number half up to `places` decimals with thousands separators (`12,409.79`); "–" when missing."""
     number = _decimal(value)
     if number is None:
         return "–"
@@ -53,7 +54,7 @@ def _fixed(value, places: int) -> str:
 
 def money(value, currency: str) -> str:
     """An amount to 2 decimals (half-up) with its currency; "price missing" when there is none."""
-    return "price missing" if _decimal(value) is None else f"{_fixed(value, 2)} {currency}"
+    return "price missing" if _decimal(value) is None else f"{fixed(value, 2)} {currency}"
 
 
 def _is_empty(frame: pd.DataFrame | None) -> bool:
@@ -118,11 +119,11 @@ def _table(rows: pd.DataFrame) -> pd.DataFrame:
     shown = pd.DataFrame(
         {
             "delivery date": rows["delivery_date"].astype(str),
-            "periods": rows["settlement_periods_count"].map(lambda value: _fixed(value, 0)),
-            **{TABLE_COLUMNS[column]: rows[column].map(lambda value: _fixed(value, 3)) for column in ("settled_mwh", "nominated_mwh", "forecast_mwh", "net_imbalance_mwh")},
+            "periods": rows["settlement_periods_count"].map(lambda value: fixed(value, 0)),
+            **{TABLE_COLUMNS[column]: rows[column].map(lambda value: fixed(value, 3)) for column in ("settled_mwh", "nominated_mwh", "forecast_mwh", "net_imbalance_mwh")},
             "imbalance cost": [money(cost, currency) for cost, currency in zip(rows["imbalance_cost"], rows["currency"])],
-            "forecast deviation %": rows["forecast_deviation_pct"].map(lambda value: _fixed(value, 2)),
-            "periods without price": rows["periods_without_price_count"].map(lambda value: _fixed(value, 0)),
+            "forecast deviation %": rows["forecast_deviation_pct"].map(lambda value: fixed(value, 2)),
+            "periods without price": rows["periods_without_price_count"].map(lambda value: fixed(value, 0)),
         }
     )
     return shown
@@ -136,8 +137,8 @@ def last_days_markdown(daily: pd.DataFrame, days: int = DEFAULT_DAYS) -> str:
     lines = ["| balancing group | delivery date | net imbalance MWh | imbalance cost | forecast deviation % |", "|---|---|---:|---:|---:|"]
     for row in rows.itertuples(index=False):
         lines.append(
-            f"| {row.balancing_group_id} | {row.delivery_date} | {_fixed(row.net_imbalance_mwh, 3)} "
-            f"| {money(row.imbalance_cost, row.currency)} | {_fixed(row.forecast_deviation_pct, 2)} |"
+            f"| {row.balancing_group_id} | {row.delivery_date} | {fixed(row.net_imbalance_mwh, 3)} "
+            f"| {money(row.imbalance_cost, row.currency)} | {fixed(row.forecast_deviation_pct, 2)} |"
         )
     return "\n".join(lines)
 
@@ -195,7 +196,7 @@ def _overview(daily: pd.DataFrame, days: int) -> tuple[str, str]:
             "currency": list(everything),
             f"imbalance cost {first} – {last}": [money(everything[currency], currency) for currency in everything],
             f"imbalance cost {recent_since} – {last}": [money(recent.get(currency, Decimal("0.00")), currency) for currency in everything],
-            "periods without price": [_fixed(unpriced.get(currency, 0), 0) for currency in everything],
+            "periods without price": [fixed(unpriced.get(currency, 0), 0) for currency in everything],
         }
     )
     groups = daily["balancing_group_id"].nunique()
